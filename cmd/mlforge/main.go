@@ -1,0 +1,11 @@
+// Command mlforge takes an ML project from an empty folder to a running
+// train, deploy and monitor stack on local Docker, an SSH host, or AWS.
+package main
+
+import (
+	"os"
+
+	"github.com/mlforge/mlforge/internal/cli"
+)
+
+func main() { os.Exit(cli.Main()) }

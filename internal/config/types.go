@@ -1,0 +1,86 @@
+// Package config defines mlforge.yaml: typed structs whose tags drive
+// decoding (unknown keys rejected, errors with line and field path),
+// defaults, validation and the JSON Schema that editors use.
+//
+// Tags understood on fields besides `yaml`:
+//
+//	doc:"..."         description (schema, docs)
+//	default:"..."     value filled in when the key is absent
+//	enum:"a|b"        allowed values
+//	pattern:"re"      regular expression a string must match
+//	check:"name"      a named validator from checks.go
+//	min:"n" max:"n"   bounds for integers
+//	required:"true"   the key must be present
+package config
+
+// FileName is the project configuration file at a project's root.
+const FileName = "mlforge.yaml"
+
+// SchemaURL is where editors find the JSON Schema (`mlforge config schema`
+// prints the same document).
+const SchemaURL = "https://raw.githubusercontent.com/mlforge/mlforge/main/schema/mlforge.schema.json"
+
+// Config is the whole of mlforge.yaml.
+type Config struct {
+	Version      int                    `yaml:"version" default:"1" enum:"1" doc:"Version of this file's format."`
+	Project      string                 `yaml:"project" required:"true" check:"name" doc:"Project name: lower-case letters, digits and dashes; names the compose project, cloud resources and stacks."`
+	Template     string                 `yaml:"template,omitempty" doc:"Template the project was created from (informational)."`
+	Target       string                 `yaml:"target" default:"local" enum:"local|ssh|aws" doc:"Where mlforge up runs the stack: local Docker, an SSH host, or AWS."`
+	Compose      Compose                `yaml:"compose" doc:"The Docker Compose project that defines the stack."`
+	Services     map[string]Service     `yaml:"services,omitempty" check:"name-keys" doc:"What mlforge should know about the stack's services, keyed by compose service name."`
+	Jobs         map[string]Job         `yaml:"jobs,omitempty" check:"name-keys" doc:"One-shot jobs run by mlforge run NAME, keyed by job name."`
+	SSH          SSH                    `yaml:"ssh" doc:"Settings for target ssh (and the host created by target aws)."`
+	AWS          AWS                    `yaml:"aws" doc:"Settings for target aws."`
+	Environments map[string]Environment `yaml:"environments,omitempty" check:"name-keys" doc:"Named environments (dev, prod, ...) selected with --env; each may override ssh and aws settings."`
+}
+
+// Compose locates the compose project.
+type Compose struct {
+	File    string `yaml:"file" default:"docker-compose.yml" check:"relpath" doc:"Compose file, relative to the project root."`
+	EnvFile string `yaml:"envFile" default:".env" check:"relpath" doc:"Env file with generated settings and secrets (mode 0600, git-ignored)."`
+	Project string `yaml:"project,omitempty" check:"name" doc:"Compose project name; defaults to the project name."`
+}
+
+// Service describes one compose service to mlforge.
+type Service struct {
+	Role    string `yaml:"role,omitempty" enum:"tracking|model|metrics|pushgateway|dashboard|other" doc:"What the service is, so mlforge knows which one serves the model or tracks experiments."`
+	Port    int    `yaml:"port,omitempty" min:"1" max:"65535" doc:"Port published on 127.0.0.1 on the host."`
+	PortEnv string `yaml:"portEnv,omitempty" pattern:"^[A-Z_][A-Z0-9_]*$" doc:"Variable the compose file reads the published port from (e.g. SERVE_PORT)."`
+	Health  string `yaml:"health,omitempty" pattern:"^/" doc:"HTTP path answering 200 when the service is ready (e.g. /health)."`
+	Title   string `yaml:"title,omitempty" doc:"Name shown in the endpoints table (e.g. MLflow UI)."`
+}
+
+// Job is a one-shot compose service run on demand.
+type Job struct {
+	Service string `yaml:"service" required:"true" check:"name" doc:"Compose service that runs the job."`
+	Once    bool   `yaml:"runOnUp,omitempty" doc:"Run the job during mlforge up when the model service has no model yet (the training job)."`
+}
+
+// SSH configures the remote host for target ssh.
+type SSH struct {
+	Host       string `yaml:"host,omitempty" check:"sshhost" doc:"Host as user@address[:port]."`
+	Identity   string `yaml:"identity,omitempty" doc:"Private key file; the ssh-agent is used when empty."`
+	KnownHosts string `yaml:"knownHosts,omitempty" doc:"known_hosts file to verify host keys against; defaults to ~/.ssh/known_hosts."`
+	Dir        string `yaml:"dir,omitempty" doc:"Directory on the host holding the compose project; defaults to ~/mlforge/PROJECT."`
+}
+
+// AWS configures the infrastructure for target aws.
+type AWS struct {
+	Region          string   `yaml:"region" default:"us-east-1" check:"region" doc:"AWS region."`
+	InstanceType    string   `yaml:"instanceType" default:"t3.large" check:"ec2type" doc:"EC2 instance type (GPU types such as g5.xlarge allowed)."`
+	Spot            bool     `yaml:"spot,omitempty" doc:"Run the host as a spot instance."`
+	VolumeSize      int      `yaml:"volumeSize" default:"50" min:"8" max:"16384" doc:"Root volume size in GiB (encrypted gp3)."`
+	AMI             string   `yaml:"ami,omitempty" pattern:"^ami-[0-9a-f]{8,17}$" doc:"AMI id; defaults to Ubuntu 24.04 from the SSM public parameter."`
+	SSHUser         string   `yaml:"sshUser" default:"ubuntu" pattern:"^[a-z_][a-z0-9_-]*$" doc:"Login user of the AMI."`
+	SSHCidrs        []string `yaml:"sshCidrs,omitempty" check:"cidr" doc:"Networks allowed to reach SSH; defaults to the caller's address as a /32."`
+	KeepImages      int      `yaml:"keepImages" default:"10" min:"1" max:"1000" doc:"Images kept per ECR repository by its lifecycle policy."`
+	Backend         string   `yaml:"backend,omitempty" check:"backend" doc:"Pulumi state backend URL (file://DIR, s3://bucket/prefix, ...); defaults to a file backend under ~/.mlforge."`
+	SecretsProvider string   `yaml:"secretsProvider,omitempty" check:"secrets" doc:"Pulumi secrets provider: passphrase (default) or awskms://KEY."`
+}
+
+// Environment overrides settings for one named environment.
+type Environment struct {
+	Target string `yaml:"target,omitempty" enum:"local|ssh|aws" doc:"Target for this environment; defaults to the top-level target."`
+	SSH    *SSH   `yaml:"ssh,omitempty" doc:"Overrides of the ssh settings."`
+	AWS    *AWS   `yaml:"aws,omitempty" doc:"Overrides of the aws settings."`
+}

@@ -1,0 +1,172 @@
+package templates
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"strings"
+	"text/template"
+	"unicode"
+)
+
+// File is one rendered output file.
+type File struct {
+	Path    string // slash-separated, relative to the project root
+	Data    []byte
+	Mode    fs.FileMode
+	Private bool // written 0600 and left out of the commit
+}
+
+// RenderOptions tune rendering.
+type RenderOptions struct {
+	// Rand supplies randomness for generated secrets; crypto/rand when nil.
+	Rand io.Reader
+}
+
+// Render renders template name with vars into memory. Nothing touches the
+// disk, so a failure leaves nothing behind.
+func (c *Catalog) Render(name string, vars map[string]any, opts RenderOptions) ([]File, error) {
+	m, err := c.Get(name)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Reader
+	}
+	funcs := funcMap(opts.Rand)
+	var files []File
+	err = fs.WalkDir(c.fsys, name, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel := strings.TrimPrefix(strings.TrimPrefix(p, name), "/")
+		if d.IsDir() || rel == ManifestFile {
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return fmt.Errorf("%s: only regular files may be in a template", p)
+		}
+		out, err := renderPath(rel, vars, funcs)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		data, err := fs.ReadFile(c.fsys, p)
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(out, ".tmpl") {
+			out = strings.TrimSuffix(out, ".tmpl")
+			if data, err = execute(p, string(data), vars, funcs); err != nil {
+				return err
+			}
+		}
+		f := File{Path: out, Data: data, Mode: 0o644}
+		switch {
+		case m.private(out):
+			f.Mode, f.Private = 0o600, true
+		case m.executable(out):
+			f.Mode = 0o755
+		}
+		files = append(files, f)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rendering template %s: %w", name, err)
+	}
+	return files, nil
+}
+
+// renderPath renders variables in a path and checks the result stays
+// inside the project: relative, no "..", no empty segments.
+func renderPath(rel string, vars map[string]any, funcs template.FuncMap) (string, error) {
+	out := rel
+	if strings.Contains(rel, "[[") {
+		b, err := execute(rel, rel, vars, funcs)
+		if err != nil {
+			return "", err
+		}
+		out = string(b)
+	}
+	if err := SafePath(out); err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
+// SafePath rejects paths that could land outside the project directory.
+func SafePath(p string) error {
+	if p == "" || strings.HasPrefix(p, "/") || strings.Contains(p, "\\") || strings.ContainsRune(p, 0) {
+		return fmt.Errorf("path %q must be relative and use forward slashes", p)
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return fmt.Errorf("path %q has an empty, \".\" or \"..\" segment", p)
+		}
+	}
+	if path.Clean(p) != p {
+		return fmt.Errorf("path %q is not clean", p)
+	}
+	if p == ".git" || strings.HasPrefix(p, ".git/") {
+		return fmt.Errorf("path %q would write into the git repository", p)
+	}
+	return nil
+}
+
+func execute(name, text string, vars map[string]any, funcs template.FuncMap) ([]byte, error) {
+	t, err := template.New(name).Delims("[[", "]]").Funcs(funcs).Option("missingkey=error").Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, vars); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func funcMap(r io.Reader) template.FuncMap {
+	return template.FuncMap{
+		"upper": strings.ToUpper,
+		"lower": strings.ToLower,
+		"snake": func(s string) string { return separate(s, '_') },
+		"kebab": func(s string) string { return separate(s, '-') },
+		"title": func(s string) string {
+			words := strings.FieldsFunc(s, func(r rune) bool { return r == '-' || r == '_' || r == ' ' })
+			for i, w := range words {
+				words[i] = strings.ToUpper(w[:1]) + w[1:]
+			}
+			return strings.Join(words, " ")
+		},
+		// secret returns n random bytes as hex, for generated passwords.
+		"secret": func(n int) (string, error) {
+			b := make([]byte, n)
+			if _, err := io.ReadFull(r, b); err != nil {
+				return "", err
+			}
+			return hex.EncodeToString(b), nil
+		},
+	}
+}
+
+// separate lower-cases s and joins its words with sep.
+func separate(s string, sep rune) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == '-' || r == '_' || r == ' ' || r == '.':
+			b.WriteRune(sep)
+		case unicode.IsUpper(r):
+			if i > 0 {
+				b.WriteRune(sep)
+			}
+			b.WriteRune(unicode.ToLower(r))
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,90 @@
+package templates
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Asker prompts for a variable's value (on a terminal only).
+type Asker interface {
+	Input(question, help, def string, validate func(string) error) (string, error)
+}
+
+// ParseSets parses repeated --set key=value flags.
+func ParseSets(sets []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, s := range sets {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--set %q: expected key=value", s)
+		}
+		if _, dup := out[k]; dup {
+			return nil, fmt.Errorf("--set %s: given twice", k)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+var nonName = regexp.MustCompile(`[^a-z0-9]+`)
+
+// DirDefault turns a directory name into a project name candidate.
+func DirDefault(dir string) string {
+	s := strings.Trim(nonName.ReplaceAllString(strings.ToLower(dir), "-"), "-")
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		s = "project-" + s
+	}
+	return strings.TrimRight(s, "-")
+}
+
+// ResolveVars fills every variable of m: from sets, else by asking (when ask
+// is not nil), else from the default. Defaults may refer to variables
+// declared before them and to .dir_name.
+func ResolveVars(m *Manifest, sets map[string]string, dirName string, ask Asker) (map[string]any, error) {
+	known := map[string]bool{}
+	for _, v := range m.Variables {
+		known[v.Name] = true
+	}
+	for k := range sets {
+		if !known[k] {
+			names := make([]string, 0, len(m.Variables))
+			for _, v := range m.Variables {
+				names = append(names, v.Name)
+			}
+			return nil, fmt.Errorf("--set %s: template %s has no such variable (variables: %s)", k, m.Name, strings.Join(names, ", "))
+		}
+	}
+	vars := map[string]any{"dir_name": DirDefault(dirName)}
+	for _, v := range m.Variables {
+		def := v.Default
+		if strings.Contains(def, "[[") {
+			b, err := execute(v.Name+".default", def, vars, funcMap(nil))
+			if err != nil {
+				return nil, fmt.Errorf("template %s: variable %s: default: %w", m.Name, v.Name, err)
+			}
+			def = string(b)
+		}
+		raw, given := sets[v.Name]
+		switch {
+		case given:
+		case ask != nil:
+			answer, err := ask.Input(v.Name, v.Help, def, func(s string) error { _, err := v.Check(s); return err })
+			if err != nil {
+				return nil, err
+			}
+			raw = answer
+		default:
+			raw = def
+		}
+		if raw == "" && v.Type != "string" {
+			return nil, fmt.Errorf("variable %s has no value: pass --set %s=VALUE", v.Name, v.Name)
+		}
+		val, err := v.Check(raw)
+		if err != nil {
+			return nil, fmt.Errorf("--set %s: %w", v.Name, err)
+		}
+		vars[v.Name] = val
+	}
+	return vars, nil
+}
