@@ -121,7 +121,7 @@ func checkRegion(s string) error {
 // Instance sizes that exist across EC2 families; "metal" and "metal-48xl"
 // forms too. A family must start with letters and a generation digit.
 var (
-	instanceFamily = `^(a|c|d|dl|f|g|gr|h|hpc|i|im|inf|is|m|mac|p|r|t|trn|u|vt|x|z)[0-9]+[a-z-]*$`
+	instanceFamily = `^(u-[0-9]+tb[0-9]*|(a|c|d|dl|f|g|gr|h|hpc|i|im|inf|is|m|mac|p|r|t|trn|u|vt|x|z)[0-9]+[a-z-]*)$`
 	instanceSize   = `^(nano|micro|small|medium|large|xlarge|[0-9]+xlarge|metal|metal-[0-9]+xl|[0-9]+tb[0-9]*)$`
 )
 

@@ -72,6 +72,14 @@ func (d *decoder) structure(node *yaml.Node, v reflect.Value, path string, defau
 			d.fail(key.Line, join(path, key.Value), "key given twice")
 			continue
 		}
+		if isNull(val) || (val.Kind == yaml.AliasNode && val.Alias != nil && isNull(val.Alias)) {
+			// An empty value is as if the key were absent: defaults apply.
+			if f.tag.Get("required") == "true" {
+				d.fail(key.Line, join(path, key.Value), "required key has no value")
+				seen[key.Value] = true
+			}
+			continue
+		}
 		seen[key.Value] = true
 		d.value(val, v.Field(f.index), join(path, key.Value), f.tag, defaults && f.name != "environments")
 	}

@@ -60,7 +60,7 @@ func Parse(name string, data []byte) (*Config, error) {
 		}
 		return nil, Errors{fe}
 	}
-	if len(doc.Content) == 0 {
+	if len(doc.Content) == 0 || isNull(doc.Content[0]) {
 		return nil, Errors{{File: name, Line: 1, Msg: "the file is empty: it needs at least `project: NAME`"}}
 	}
 	cfg := &Config{}
