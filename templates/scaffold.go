@@ -134,7 +134,9 @@ func moveInto(dir, stageName string) error {
 		}
 		rel := p[len(stageName)+1:]
 		if d.IsDir() {
-			if info, err := root.Lstat(rel); err == nil && !info.IsDir() {
+			if info, err := root.Lstat(rel); err == nil && info.Mode()&fs.ModeSymlink != 0 {
+				return fmt.Errorf("%s in %s is a symbolic link: refusing to write through it", rel, dir)
+			} else if err == nil && !info.IsDir() {
 				return fmt.Errorf("%s exists in %s and is not a directory", rel, dir)
 			}
 			return root.MkdirAll(rel, 0o755)

@@ -139,8 +139,20 @@ func TestWriteDoesNotFollowSymlinksOut(t *testing.T) {
 	if err == nil {
 		t.Fatal("writing through a symlink that leaves the directory succeeded")
 	}
-	wantErr(t, err, "path escapes from parent")
+	wantErr(t, err, "pkg in "+dir+" is a symbolic link: refusing to write through it")
 	assertEntries(t, outside)
+
+	// A symlink where a file goes is replaced, never written through.
+	target := filepath.Join(outside, "victim")
+	os.WriteFile(target, []byte("precious"), 0o644)
+	dir2 := t.TempDir()
+	os.Symlink(target, filepath.Join(dir2, "run.sh"))
+	if err := Write(dir2, render(t, cat, "demo", nil), WriteOptions{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "precious" {
+		t.Errorf("file outside the project was overwritten: %q", b)
+	}
 }
 
 func TestRenderFailureWritesNothing(t *testing.T) {
