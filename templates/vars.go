@@ -81,8 +81,11 @@ func ResolveVars(m *Manifest, sets map[string]string, dirName string, ask Asker)
 			return nil, fmt.Errorf("variable %s has no value: pass --set %s=VALUE", v.Name, v.Name)
 		}
 		val, err := v.Check(raw)
-		if err != nil {
+		switch {
+		case err != nil && given:
 			return nil, fmt.Errorf("--set %s: %w", v.Name, err)
+		case err != nil:
+			return nil, fmt.Errorf("%w: pass --set %s=VALUE", err, v.Name)
 		}
 		vars[v.Name] = val
 	}
