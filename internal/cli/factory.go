@@ -10,6 +10,7 @@ import (
 
 	"github.com/mlforge/mlforge/internal/errs"
 	"github.com/mlforge/mlforge/internal/iostreams"
+	"github.com/mlforge/mlforge/internal/stack"
 	"github.com/mlforge/mlforge/templates"
 )
 
@@ -20,12 +21,22 @@ type Factory struct {
 	Templates func() (*templates.Catalog, error)
 	// Getwd returns the working directory.
 	Getwd func() (string, error)
+	// Engine connects to the local Docker engine.
+	Engine func() (stack.Engine, error)
 }
 
 // NewFactory returns the production dependencies. Nothing here does work at
 // start-up: each is a function called only by the commands that need it.
 func NewFactory(ios *iostreams.IOStreams) *Factory {
-	return &Factory{IO: ios, Templates: templates.Embedded, Getwd: os.Getwd}
+	return &Factory{IO: ios, Templates: templates.Embedded, Getwd: os.Getwd, Engine: localEngine}
+}
+
+func localEngine() (stack.Engine, error) {
+	e, err := stack.NewEngine()
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
 }
 
 // writeJSON prints v as indented JSON, the --json output of every command.

@@ -33,7 +33,8 @@ take --json.`,
 	)
 	root.SetHelpCommandGroupID("other")
 	root.SetCompletionCommandGroupID("other")
-	for _, c := range []*cobra.Command{newNewCmd(f), newTemplatesCmd(f), newConfigCmd(f)} {
+	for _, c := range []*cobra.Command{newNewCmd(f), newTemplatesCmd(f), newConfigCmd(f),
+		newUpCmd(f), newDownCmd(f), newStatusCmd(f), newLogsCmd(f), newRunCmd(f)} {
 		c.GroupID = "project"
 		root.AddCommand(c)
 	}

@@ -19,6 +19,8 @@ const (
 	markSkip  = "-"
 )
 
+const plainDetailEvery = 2 * time.Second
+
 var spinnerFrames = []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
 
 // Status shows one line per step. On an animated terminal the current step
@@ -38,8 +40,10 @@ type Status struct {
 	step    string
 	detail  string
 	started time.Time
-	stop    chan struct{}
-	done    chan struct{}
+	// lastDetail is when a detail was last printed in plain mode.
+	lastDetail time.Time
+	stop       chan struct{}
+	done       chan struct{}
 }
 
 // NewStatus writes progress to ios.ErrOut.
@@ -64,6 +68,7 @@ func (s *Status) Start(step string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.step, s.detail, s.started = step, "", s.now()
+	s.lastDetail = s.started
 	if !s.animate {
 		fmt.Fprintf(s.w, " %s %s\n", markStart, step)
 		return
@@ -81,7 +86,10 @@ func (s *Status) Update(detail string) {
 		return
 	}
 	s.detail = detail
-	if !s.animate && detail != "" {
+	// Plain output keeps details of slow steps only, at most every 2s, so
+	// logs show what a long wait was about without noise from quick steps.
+	if !s.animate && detail != "" && s.now().Sub(s.lastDetail) >= plainDetailEvery {
+		s.lastDetail = s.now()
 		fmt.Fprintf(s.w, "   %s\n", detail)
 	}
 }

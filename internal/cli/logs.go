@@ -1,0 +1,30 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/mlforge/mlforge/internal/stack"
+)
+
+func newLogsCmd(f *Factory) *cobra.Command {
+	var env, since string
+	var follow bool
+	var lines int
+	cmd := &cobra.Command{
+		Use:   "logs [service...]",
+		Short: "Show the logs of the stack's services",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir, cfg, err := loadProject(f, env)
+			if err != nil {
+				return err
+			}
+			p := stack.NewLocal(dir, cfg, nil)
+			return p.Compose.Run(cmd.Context(), stack.LogsArgs(args, follow, since, lines), f.IO.Out, f.IO.ErrOut)
+		},
+	}
+	cmd.Flags().StringVar(&env, "env", "", "environment from mlforge.yaml (default: dev)")
+	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep streaming new lines")
+	cmd.Flags().StringVar(&since, "since", "", "only lines since a time (2026-01-02T15:04:05) or a duration (10m)")
+	cmd.Flags().IntVarP(&lines, "tail", "n", 0, "only the last N lines per service (0: all)")
+	return cmd
+}

@@ -1,0 +1,84 @@
+package stack
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/mlforge/mlforge/internal/config"
+)
+
+// Endpoint is a service as the user reaches it.
+type Endpoint struct {
+	Service string `json:"service"`
+	Title   string `json:"title"`
+	URL     string `json:"url"`
+	State   string `json:"state"`
+	Healthy bool   `json:"healthy"`
+}
+
+// Endpoints lists the configured services with a port, with their state
+// from the containers (skip: services deliberately not started).
+func Endpoints(cfg *config.Config, model *Model, list []Container, skip map[string]bool) []Endpoint {
+	byService := map[string]Container{}
+	for _, c := range list {
+		byService[c.Service] = c
+	}
+	var out []Endpoint
+	for name, svc := range cfg.Services {
+		if svc.Port == 0 {
+			continue
+		}
+		e := Endpoint{Service: name, Title: svc.Title, URL: fmt.Sprintf("http://127.0.0.1:%d", svc.Port)}
+		if e.Title == "" {
+			e.Title = name
+		}
+		c, ok := byService[name]
+		switch {
+		case skip[name]:
+			e.State = "skipped"
+		case !ok:
+			e.State = "not running"
+		default:
+			ms, _ := model.Services[name]
+			e.State = c.Describe()
+			e.Healthy = c.Ready(ms.HasHealthCheck())
+		}
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Service < out[j].Service })
+	return out
+}
+
+// ModelService returns the name, port and health path of the service with
+// role model ("" when there is none).
+func ModelService(cfg *config.Config) (name string, port int, health string) {
+	for _, n := range sortedNames(cfg.Services) {
+		if s := cfg.Services[n]; s.Role == "model" {
+			h := s.Health
+			if h == "" {
+				h = "/health"
+			}
+			return n, s.Port, h
+		}
+	}
+	return "", 0, ""
+}
+
+// TrainJob returns the compose service of the job run on up ("" if none).
+func TrainJob(cfg *config.Config) string {
+	for _, n := range sortedNames(cfg.Jobs) {
+		if cfg.Jobs[n].Once {
+			return cfg.Jobs[n].Service
+		}
+	}
+	return ""
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,114 @@
+package stack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+)
+
+// Model is the part of the resolved compose model (docker compose config
+// --format json) that mlforge reads.
+type Model struct {
+	Name     string             `json:"name"`
+	Services map[string]Service `json:"services"`
+}
+
+// Service is one compose service.
+type Service struct {
+	Name        string       `json:"-"`
+	Image       string       `json:"image"`
+	Build       *Build       `json:"build"`
+	Profiles    []string     `json:"profiles"`
+	Ports       []Port       `json:"ports"`
+	HealthCheck *HealthCheck `json:"healthcheck"`
+}
+
+// Build is a service's build section, paths resolved by compose.
+type Build struct {
+	Context    string            `json:"context"`
+	Dockerfile string            `json:"dockerfile"`
+	Args       map[string]string `json:"args"`
+	Target     string            `json:"target"`
+}
+
+// Port is a published port.
+type Port struct {
+	HostIP    string `json:"host_ip"`
+	Target    int    `json:"target"`
+	Published string `json:"published"`
+}
+
+// HealthCheck is a service's health check (nil when it has none).
+type HealthCheck struct {
+	Test    []string `json:"test"`
+	Disable bool     `json:"disable"`
+}
+
+// LoadModel asks compose for the resolved model, with every profile so
+// one-shot jobs are included.
+func LoadModel(ctx context.Context, c Compose) (*Model, error) {
+	out, err := capture(ctx, c, "--profile", "*", "config", "--format", "json")
+	if err != nil {
+		return nil, fmt.Errorf("reading the compose file: %w", err)
+	}
+	m := &Model{}
+	if err := json.Unmarshal(out, m); err != nil {
+		return nil, fmt.Errorf("reading the compose model: %w", err)
+	}
+	for name, s := range m.Services {
+		s.Name = name
+		m.Services[name] = s
+	}
+	return m, nil
+}
+
+// ImageRef is the image compose runs for a service: its image key, or the
+// name compose gives a built image.
+func (m *Model) ImageRef(s Service) string {
+	if s.Image != "" {
+		return s.Image
+	}
+	return m.Name + "-" + s.Name
+}
+
+// LongRunning lists the services a plain `compose up` starts (no profile),
+// sorted by name, without those in skip.
+func (m *Model) LongRunning(skip map[string]bool) []Service {
+	var out []Service
+	for _, s := range m.Services {
+		if len(s.Profiles) == 0 && !skip[s.Name] {
+			out = append(out, s)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Built lists the services with a build section, sorted by name.
+func (m *Model) Built() []Service {
+	var out []Service
+	for _, s := range m.Services {
+		if s.Build != nil {
+			out = append(out, s)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// HasHealthCheck reports whether compose will report health for s.
+func (s Service) HasHealthCheck() bool {
+	return s.HealthCheck != nil && !s.HealthCheck.Disable && len(s.HealthCheck.Test) > 0 && s.HealthCheck.Test[0] != "NONE"
+}
+
+// PublishedPort returns the host port mapped to target, or 0.
+func (s Service) PublishedPort() int {
+	for _, p := range s.Ports {
+		if n, err := strconv.Atoi(p.Published); err == nil {
+			return n
+		}
+	}
+	return 0
+}

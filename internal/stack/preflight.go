@@ -1,0 +1,155 @@
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mlforge/mlforge/internal/errs"
+	"github.com/mlforge/mlforge/internal/pipeline"
+)
+
+// MinCompose is the oldest Compose v2 release mlforge drives.
+var MinCompose = [3]int{2, 20, 0}
+
+// Disk space below which up refuses to start, and below which it warns.
+const (
+	minFreeDisk  = 2 << 30
+	warnFreeDisk = 5 << 30
+)
+
+// PortClaim is a host port the configuration asks for.
+type PortClaim struct {
+	Port    int
+	Service string
+	Key     string // config key to change, e.g. services.serve.port
+}
+
+// Preflight checks the engine, compose, disk and ports before anything runs.
+type Preflight struct {
+	Engine  Engine
+	Compose Compose
+	Ports   []PortClaim
+	// LocalDisk enables the free-space check (the engine's data directory
+	// is on this machine).
+	LocalDisk bool
+}
+
+func (p *Preflight) String() string { return "preflight" }
+
+// Run implements pipeline.Step.
+func (p *Preflight) Run(ctx context.Context, r pipeline.Reporter) error {
+	r.Update("docker engine")
+	ictx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	info, err := p.Engine.Info(ictx)
+	cancel()
+	if err != nil {
+		return engineError(err)
+	}
+	r.Update("docker compose")
+	if err := checkCompose(ctx, p.Compose); err != nil {
+		return err
+	}
+	if p.LocalDisk && info.RootDir != "" {
+		var st syscall.Statfs_t
+		if syscall.Statfs(info.RootDir, &st) == nil {
+			free := st.Bavail * uint64(st.Bsize)
+			if free < minFreeDisk {
+				return errs.WithHint(fmt.Errorf("only %s free in %s (Docker's data directory); the stack needs at least %s", gib(free), info.RootDir, gib(minFreeDisk)),
+					"free some space, for example with `docker system prune`")
+			}
+			if free < warnFreeDisk {
+				r.Println(fmt.Sprintf("   warning: only %s free in %s", gib(free), info.RootDir))
+			}
+		}
+	}
+	r.Update("ports")
+	return checkPorts(ctx, p.Compose, p.Ports)
+}
+
+func gib(n uint64) string { return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30)) }
+
+func engineError(err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "permission denied"):
+		return errs.WithHint(fmt.Errorf("no permission to use the Docker engine: %w", err),
+			"add your user to the docker group (sudo usermod -aG docker $USER) and log in again")
+	case strings.Contains(msg, "Cannot connect") || strings.Contains(msg, "connection refused") ||
+		strings.Contains(msg, "no such file") || errors.Is(err, context.DeadlineExceeded):
+		return errs.WithHint(fmt.Errorf("Docker is not running: %w", err),
+			"start it (sudo systemctl start docker), or run `mlforge bootstrap --local` to install and start it")
+	}
+	return errs.WithHint(fmt.Errorf("cannot reach the Docker engine: %w", err), "check `docker info`; set DOCKER_HOST or `docker context use` to pick the engine")
+}
+
+func checkCompose(ctx context.Context, c Compose) error {
+	out, err := capture(ctx, c, "version", "--short")
+	if err != nil {
+		return errs.WithHint(fmt.Errorf("Docker Compose v2 is not available: %w", err),
+			"run `mlforge bootstrap --local`, or install the Compose v2 plugin (docker-compose-plugin or docker-compose-v2 package)")
+	}
+	v := strings.TrimPrefix(strings.TrimSpace(string(out)), "v")
+	if !versionAtLeast(v, MinCompose) {
+		return errs.WithHint(fmt.Errorf("Docker Compose %s is too old: mlforge needs %d.%d.%d or newer", v, MinCompose[0], MinCompose[1], MinCompose[2]),
+			"upgrade the Compose plugin, or run `mlforge bootstrap --local`")
+	}
+	return nil
+}
+
+func versionAtLeast(v string, min [3]int) bool {
+	parts := strings.SplitN(strings.SplitN(v, "-", 2)[0], ".", 3)
+	for i := 0; i < 3; i++ {
+		n := 0
+		if i < len(parts) {
+			n, _ = strconv.Atoi(parts[i])
+		}
+		if n != min[i] {
+			return n > min[i]
+		}
+	}
+	return true
+}
+
+// checkPorts fails for a configured port that something other than this
+// project's own containers holds.
+func checkPorts(ctx context.Context, c Compose, claims []PortClaim) error {
+	var ours map[int]bool
+	for _, cl := range claims {
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(cl.Port)))
+		if err == nil {
+			l.Close()
+			continue
+		}
+		if ours == nil {
+			ours = map[int]bool{}
+			if list, perr := PS(ctx, c); perr == nil {
+				for _, ct := range list {
+					for _, p := range ct.Publishers {
+						ours[p.PublishedPort] = true
+					}
+				}
+			}
+		}
+		if ours[cl.Port] {
+			continue
+		}
+		return errs.WithHint(fmt.Errorf("port %d for service %s is already in use on 127.0.0.1", cl.Port, cl.Service),
+			fmt.Sprintf("change %s in mlforge.yaml, or stop what listens on it (%s)", cl.Key, portUser(cl.Port)))
+	}
+	return nil
+}
+
+// portUser names the process on a port when /proc tells (best effort).
+func portUser(port int) string {
+	if _, err := os.Stat("/proc/net/tcp"); err != nil {
+		return "see `ss -ltnp`"
+	}
+	return fmt.Sprintf("`ss -ltnp 'sport = :%d'` shows it", port)
+}

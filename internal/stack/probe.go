@@ -1,0 +1,52 @@
+package stack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// Prober makes HTTP GETs to a service's published port.
+type Prober interface {
+	Get(ctx context.Context, port int, path string) (status int, body []byte, err error)
+}
+
+// LocalProber reaches ports published on 127.0.0.1 (for remote hosts the
+// same prober runs over an SSH tunnel's local ports).
+type LocalProber struct{}
+
+// Get implements Prober.
+func (LocalProber) Get(ctx context.Context, port int, path string) (int, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d%s", port, path), nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, body, err
+}
+
+// ModelVersion asks the model service's health endpoint which model
+// version it serves ("" when none or unknown).
+func ModelVersion(ctx context.Context, p Prober, port int, path string) (ready bool, version string) {
+	status, body, err := p.Get(ctx, port, path)
+	if err != nil {
+		return false, ""
+	}
+	var h struct {
+		ModelVersion any `json:"model_version"`
+	}
+	if json.Unmarshal(body, &h) == nil && h.ModelVersion != nil {
+		version = fmt.Sprint(h.ModelVersion)
+	}
+	return status == http.StatusOK, version
+}

@@ -1,0 +1,131 @@
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mlforge/mlforge/internal/errs"
+	"github.com/mlforge/mlforge/internal/pipeline"
+	"github.com/mlforge/mlforge/internal/ui"
+)
+
+// StartServices starts the long-running services (compose recreates only
+// what changed) and waits until each is running and healthy.
+type StartServices struct {
+	Engine   Engine
+	Compose  Compose
+	Services []Service
+	// Lenient services only need to run: their health depends on a later
+	// step (the model server before its first model).
+	Lenient map[string]bool
+	Timeout time.Duration
+	Poll    time.Duration
+}
+
+func (s *StartServices) String() string { return "start services" }
+
+// Run implements pipeline.Step.
+func (s *StartServices) Run(ctx context.Context, r pipeline.Reporter) error {
+	args := []string{"up", "--detach", "--no-build", "--remove-orphans"}
+	for _, svc := range s.Services {
+		args = append(args, svc.Name)
+	}
+	out := &syncBuffer{}
+	r.Update("docker compose up")
+	if err := s.Compose.Run(ctx, args, out, out); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		r.Println(ui.Indent(tail(out.String(), 30), "   | "))
+		return errs.WithHint(err, "the compose output above says why; `mlforge logs SERVICE` shows a service's logs")
+	}
+	return s.wait(ctx, r)
+}
+
+// wait polls compose until every service is ready, failing fast on one
+// that exited or turned unhealthy.
+func (s *StartServices) wait(ctx context.Context, r pipeline.Reporter) error {
+	timeout, poll := s.Timeout, s.Poll
+	if timeout == 0 {
+		timeout = 5 * time.Minute
+	}
+	if poll == 0 {
+		poll = time.Second
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		list, err := PS(ctx, s.Compose)
+		if err != nil {
+			return err
+		}
+		byService := map[string]Container{}
+		for _, c := range list {
+			byService[c.Service] = c
+		}
+		var waiting []string
+		for _, svc := range s.Services {
+			c, ok := byService[svc.Name]
+			lenient := s.Lenient[svc.Name]
+			switch {
+			case !ok:
+				waiting = append(waiting, svc.Name+" (no container)")
+			case c.State == "exited" || c.State == "dead" || (c.Health == "unhealthy" && !lenient):
+				return s.failure(ctx, r, svc, c, c.Describe())
+			case c.Ready(svc.HasHealthCheck() && !lenient):
+			default:
+				waiting = append(waiting, svc.Name+" ("+c.Describe()+")")
+			}
+		}
+		if len(waiting) == 0 {
+			return nil
+		}
+		sort.Strings(waiting)
+		r.Update("waiting for " + strings.Join(waiting, ", "))
+		if time.Now().After(deadline) {
+			name, _, _ := strings.Cut(waiting[0], " ")
+			return s.failure(ctx, r, s.service(name), byService[name], "still "+strings.TrimSuffix(strings.SplitN(waiting[0], "(", 2)[1], ")")+" after "+ui.FormatDuration(timeout))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(poll):
+		}
+	}
+}
+
+func (s *StartServices) service(name string) Service {
+	for _, svc := range s.Services {
+		if svc.Name == name {
+			return svc
+		}
+	}
+	return Service{Name: name}
+}
+
+// failure shows the service's last logs and health-check output, then
+// returns an error naming it.
+func (s *StartServices) failure(ctx context.Context, r pipeline.Reporter, svc Service, c Container, state string) error {
+	var logs syncBuffer
+	_ = s.Compose.Run(ctx, []string{"logs", "--no-color", "--tail", "30", svc.Name}, &logs, &logs)
+	r.Println(fmt.Sprintf("   last log lines of %s:", svc.Name))
+	if strings.TrimSpace(logs.String()) == "" {
+		r.Println("   | (no output)")
+	} else {
+		r.Println(ui.Indent(tail(logs.String(), 30), "   | "))
+	}
+	if c.ID != "" && svc.HasHealthCheck() {
+		if hl, err := s.Engine.HealthLog(ctx, c.ID); err == nil && len(hl) > 0 {
+			r.Println(fmt.Sprintf("   health check of %s (%s):", svc.Name, strings.Join(svc.HealthCheck.Test, " ")))
+			r.Println(ui.Indent(strings.Join(hl[max(0, len(hl)-3):], "\n"), "   | "))
+		}
+	}
+	return errs.WithHint(fmt.Errorf("service %s did not become healthy: %s", svc.Name, state),
+		fmt.Sprintf("fix what its logs above show, then run `mlforge up` again; `mlforge logs %s` shows more", svc.Name))
+}
+
+// errNotReady is returned by probes that reached a service not yet ready.
+var errNotReady = errors.New("not ready")

@@ -1,0 +1,89 @@
+package stack
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/mlforge/mlforge/internal/errs"
+	"github.com/mlforge/mlforge/internal/pipeline"
+	"github.com/mlforge/mlforge/internal/ui"
+)
+
+// EnsureModel runs the training job when the model service has no model
+// yet, then waits until the model service reports ready.
+type EnsureModel struct {
+	Compose    Compose
+	Prober     Prober
+	Service    string // model service
+	Port       int    // its published port
+	HealthPath string // readiness path, 200 once a model is loaded
+	Job        string // compose service of the training job
+	Timeout    time.Duration
+	Poll       time.Duration
+
+	Trained bool
+	Version string
+}
+
+func (e *EnsureModel) String() string { return "train the first model" }
+
+// Skip implements pipeline.Skipper.
+func (e *EnsureModel) Skip(ctx context.Context) (string, bool) {
+	if e.Service == "" || e.Port == 0 || e.Job == "" {
+		return "no model service or training job in mlforge.yaml", true
+	}
+	if ready, v := ModelVersion(ctx, e.Prober, e.Port, e.HealthPath); ready {
+		e.Version = v
+		return fmt.Sprintf("%s already serves model version %s", e.Service, v), true
+	}
+	return "", false
+}
+
+// Run implements pipeline.Step.
+func (e *EnsureModel) Run(ctx context.Context, r pipeline.Reporter) error {
+	if err := RunJob(ctx, e.Compose, e.Job, r); err != nil {
+		return err
+	}
+	e.Trained = true
+	timeout, poll := e.Timeout, e.Poll
+	if timeout == 0 {
+		timeout = 3 * time.Minute
+	}
+	if poll == 0 {
+		poll = time.Second
+	}
+	deadline := time.Now().Add(timeout)
+	r.Update(fmt.Sprintf("waiting for %s to load the model", e.Service))
+	for {
+		if ready, v := ModelVersion(ctx, e.Prober, e.Port, e.HealthPath); ready {
+			e.Version = v
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return errs.WithHint(fmt.Errorf("%s did not load a model within %s after training", e.Service, ui.FormatDuration(timeout)),
+				fmt.Sprintf("check `mlforge logs %s` and `mlforge logs %s`", e.Service, e.Job))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(poll):
+		}
+	}
+}
+
+// RunJob runs a one-shot compose service to completion, showing its last
+// output line as progress and its tail on failure.
+func RunJob(ctx context.Context, c Compose, job string, r pipeline.Reporter) error {
+	out := &syncBuffer{}
+	lw := &lastLine{update: func(l string) { r.Update(job + ": " + l) }}
+	err := c.Run(ctx, RunArgs(job), multi(out, lw), multi(out, lw))
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		r.Println(ui.Indent(tail(out.String(), 30), "   | "))
+		return errs.WithHint(fmt.Errorf("job %s failed: %w", job, err), fmt.Sprintf("its output is above; rerun it with `mlforge run %s`", job))
+	}
+	return nil
+}
