@@ -1,0 +1,105 @@
+package bootstrap
+
+import (
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+func TestGenerateHostKeyFingerprint(t *testing.T) {
+	k, err := GenerateHostKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Type != "ed25519" || !strings.HasPrefix(k.Public, "ssh-ed25519 AAAA") {
+		t.Fatalf("unexpected key %+v", k)
+	}
+	if !strings.Contains(k.PrivatePEM, "BEGIN OPENSSH PRIVATE KEY") {
+		t.Fatalf("private key is not OpenSSH PEM: %q", k.PrivatePEM[:40])
+	}
+	fp, err := k.Fingerprint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(fp, "SHA256:") || len(fp) != len("SHA256:")+43 {
+		t.Fatalf("fingerprint %q is not SHA256:<43 chars>", fp)
+	}
+	if err := k.validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCloudInitRendersKeysAndScript(t *testing.T) {
+	k, err := GenerateHostKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, err := GenerateHostKey() // any ed25519 public key will do as a login key
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := CloudInit(CloudInitOptions{User: "ubuntu", HostKeys: []HostKey{k}, AuthorizedKeys: []string{user.Public}, Channel: "docker-ce"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(out), "#cloud-config\n") {
+		t.Fatalf("missing #cloud-config header: %q", out[:20])
+	}
+	var doc struct {
+		SSHKeys     map[string]string `yaml:"ssh_keys"`
+		DeleteKeys  bool              `yaml:"ssh_deletekeys"`
+		GenKeyTypes []string          `yaml:"ssh_genkeytypes"`
+		Users       []any             `yaml:"users"`
+		WriteFiles  []struct {
+			Path, Content, Permissions string
+		} `yaml:"write_files"`
+		RunCmd [][]string `yaml:"runcmd"`
+	}
+	if err := yaml.Unmarshal(out, &doc); err != nil {
+		t.Fatalf("output is not YAML: %v\n%s", err, out)
+	}
+	if doc.SSHKeys["ed25519_private"] != k.PrivatePEM || doc.SSHKeys["ed25519_public"] != k.Public {
+		t.Errorf("host key not installed verbatim: %v", doc.SSHKeys)
+	}
+	if !doc.DeleteKeys || len(doc.GenKeyTypes) != 0 {
+		t.Errorf("generated host keys must be disabled: deletekeys=%v genkeytypes=%v", doc.DeleteKeys, doc.GenKeyTypes)
+	}
+	if len(doc.WriteFiles) != 1 || doc.WriteFiles[0].Content != Script() || doc.WriteFiles[0].Permissions != "0755" {
+		t.Errorf("install script not written verbatim")
+	}
+	want := "sh " + cloudInitScriptPath + " --channel docker-ce --user ubuntu --no-cloud-init-wait"
+	if len(doc.RunCmd) != 1 || strings.Join(doc.RunCmd[0], " ") != want {
+		t.Errorf("runcmd = %v, want [%s]", doc.RunCmd, want)
+	}
+	if len(doc.Users) != 2 || doc.Users[0] != "default" {
+		t.Errorf("users = %v, want default plus ubuntu with keys", doc.Users)
+	}
+}
+
+func TestCloudInitRejectsBadInput(t *testing.T) {
+	good, _ := GenerateHostKey()
+	other, _ := GenerateHostKey()
+	mismatched := HostKey{Type: "ed25519", PrivatePEM: good.PrivatePEM, Public: other.Public}
+	tests := []struct {
+		name string
+		opts CloudInitOptions
+		want string
+	}{
+		{"no user", CloudInitOptions{}, "cloud-init user: empty"},
+		{"bad user", CloudInitOptions{User: "a b"}, `"a b" is not a valid login name`},
+		{"bad channel", CloudInitOptions{User: "u", Channel: "snap"}, `channel "snap" is not one of distro, docker-ce`},
+		{"bad authorized key", CloudInitOptions{User: "u", AuthorizedKeys: []string{"nope"}}, "authorized key 1"},
+		{"mismatched host key", CloudInitOptions{User: "u", HostKeys: []HostKey{mismatched}}, "do not match"},
+		{"rsa host key", CloudInitOptions{User: "u", HostKeys: []HostKey{{Type: "rsa"}}}, `"rsa" is not supported`},
+		{"two ed25519", CloudInitOptions{User: "u", HostKeys: []HostKey{good, good}}, "two ed25519 keys"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := CloudInit(tt.opts)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
