@@ -16,7 +16,7 @@ import (
 	"strings"
 )
 
-//go:embed all:blank
+//go:embed all:blank all:taxi-duration
 var embedded embed.FS
 
 // Catalog is a set of templates read from a file system.

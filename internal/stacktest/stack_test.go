@@ -1,0 +1,123 @@
+package stacktest
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mlforge/mlforge/internal/testenv"
+)
+
+// requireStack needs what the stack runs on: Docker, Compose v2 and the
+// base images (stand-ins where no registry is reachable).
+func requireStack(t *testing.T) {
+	t.Helper()
+	testenv.RequireCompose(t)
+	for _, img := range []string{"python:3.11-slim", "prom/prometheus:v2.55.1", "prom/pushgateway:v1.10.0"} {
+		testenv.RequireImage(t, img)
+	}
+}
+
+// TestStackEndToEnd scaffolds the taxi-duration project and runs it with
+// plain docker compose: train registers a production model, the server
+// answers the course's ride, monitor pushes drift metrics that Prometheus
+// serves.
+func TestStackEndToEnd(t *testing.T) {
+	requireStack(t)
+	p := Scaffold(t, Options{Env: map[string]string{"MODEL_POLL_SECONDS": "2"}})
+	t.Logf("images built in %s", p.Build(t).Round(time.Second))
+	p.Up(t)
+	ctx := context.Background()
+	serve := p.Ports.Serve
+
+	if err := WaitHTTP(ctx, Local(serve, "/health"), http.StatusServiceUnavailable, 30*time.Second); err != nil {
+		t.Fatalf("before training the server must report no model: %v", err)
+	}
+
+	out := p.Run(t, "train")
+	if !strings.Contains(out, "version 1") || !strings.Contains(out, "is now @production") {
+		t.Fatalf("train did not promote version 1:\n%s", tail(out, 10))
+	}
+	if err := WaitHTTP(ctx, Local(serve, "/health"), http.StatusOK, 60*time.Second); err != nil {
+		t.Fatalf("the server did not load the promoted model: %v\n%s", err, p.Logs("serve"))
+	}
+
+	pred, err := Predict(ctx, serve, CourseRide)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pred.Duration <= 0 || pred.ModelVersion != "1" {
+		t.Fatalf("prediction for the course's ride = %+v, want a positive duration from version 1", pred)
+	}
+	t.Logf("course ride: %.1f minutes (model version %s)", pred.Duration, pred.ModelVersion)
+
+	rides := make([]Ride, 40)
+	for i := range rides {
+		rides[i] = Ride{PULocationID: 1 + i%20, DOLocationID: 100 + i%7, TripDistance: 0.5 + float64(i)/4}
+	}
+	batch, err := PredictBatch(ctx, serve, rides)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(batch) != len(rides) {
+		t.Fatalf("batch answered %d predictions for %d rides", len(batch), len(rides))
+	}
+
+	checkBadInput(t, serve)
+
+	// A second training on the same data is not better: the alias stays.
+	if out := p.Run(t, "train"); !strings.Contains(out, "version 2") || !strings.Contains(out, "not promoted") {
+		t.Fatalf("retraining on the same data must not move the alias:\n%s", tail(out, 10))
+	}
+	if pred, err := Predict(ctx, serve, CourseRide); err != nil || pred.ModelVersion != "1" {
+		t.Fatalf("after a rejected candidate the server must still serve version 1: %+v, %v", pred, err)
+	}
+
+	time.Sleep(1500 * time.Millisecond) // the server flushes its prediction log every 0.5 s
+	if out := p.Run(t, "monitor"); !strings.Contains(out, "drift share") {
+		t.Fatalf("monitor did not report drift:\n%s", tail(out, 10))
+	}
+	prom := p.Ports.Prometheus
+	share, err := WaitPrometheus(ctx, prom, "taxi_drift_share", 90*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := share[0].Value; v < 0 || v > 1 {
+		t.Fatalf("taxi_drift_share = %v, want a share between 0 and 1", v)
+	}
+	rows, err := QueryPrometheus(ctx, prom, `taxi_monitor_rows{dataset="current"}`)
+	if err != nil || len(rows) != 1 || rows[0].Value != float64(1+len(rides)+1) {
+		t.Fatalf("current rows = %+v (%v), want %d logged predictions", rows, err, 1+len(rides)+1)
+	}
+	features, err := QueryPrometheus(ctx, prom, "taxi_feature_drift_score")
+	if err != nil || len(features) != 4 {
+		t.Fatalf("per-feature drift = %+v (%v), want 4 columns", features, err)
+	}
+	if _, err := WaitPrometheus(ctx, prom, `taxi_requests_total{code="200"} > 0`, 60*time.Second); err != nil {
+		t.Fatalf("prometheus does not scrape the model server: %v", err)
+	}
+}
+
+// checkBadInput posts rides with a bad field and wants a 4xx naming it.
+func checkBadInput(t *testing.T, port int) {
+	t.Helper()
+	for _, tc := range []struct{ body, field string }{
+		{`{"PULocationID": "ten", "DOLocationID": 50, "trip_distance": 40}`, "PULocationID"},
+		{`{"PULocationID": 10, "DOLocationID": 50}`, "trip_distance"},
+		{`[{"PULocationID": 10, "DOLocationID": 50, "trip_distance": 1}, {"PULocationID": 10, "trip_distance": 1}]`, "[1].DOLocationID"},
+		{`{not json`, "JSON"},
+	} {
+		resp, err := http.Post(Local(port, "/predict"), "application/json", strings.NewReader(tc.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode < 400 || resp.StatusCode >= 500 || !strings.Contains(string(body), tc.field) {
+			t.Errorf("POST %s: status %d %s, want a 4xx naming %s", tc.body, resp.StatusCode, body, tc.field)
+		}
+	}
+}

@@ -1,0 +1,99 @@
+"""The monitoring job: compare logged predictions with the training
+reference, push drift metrics to the Prometheus pushgateway and keep the
+HTML report as an MLflow artifact.
+
+    python -m taxi_duration.monitor
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
+
+from taxi_duration import drift
+from taxi_duration.features import RIDE_FIELDS, read_trips
+from taxi_duration.predlog import read_predictions
+from taxi_duration.settings import Settings
+
+log = logging.getLogger("taxi_duration.monitor")
+JOB = "taxi-duration-monitor"
+
+
+def reference_frame(s: Settings) -> pd.DataFrame:
+    """Score a sample of the training data with the production model."""
+    trips = read_trips(s.train_data)
+    if len(trips) > s.reference_rows:
+        trips = trips.sample(s.reference_rows, random_state=1)
+    model = mlflow.sklearn.load_model(f"models:/{s.model_name}@{s.model_alias}")
+    rides = trips[list(RIDE_FIELDS)].reset_index(drop=True)
+    return rides.assign(prediction=model.predict(rides))
+
+
+def registry_for(result: drift.DriftResult) -> CollectorRegistry:
+    """Build the metrics pushed for one monitoring run."""
+    reg = CollectorRegistry()
+    Gauge("taxi_drift_share", "Share of drifted columns (features and prediction).", registry=reg).set(result.share)
+    Gauge("taxi_drifted_columns", "Number of drifted columns.", registry=reg).set(result.drifted_columns)
+    score = Gauge("taxi_feature_drift_score", "Drift test score per column.", ["feature"], registry=reg)
+    drifted = Gauge("taxi_feature_drifted", "1 when a column drifted.", ["feature"], registry=reg)
+    for col, value in result.scores.items():
+        score.labels(col).set(value)
+        drifted.labels(col).set(1 if result.drifted.get(col) else 0)
+    Gauge("taxi_prediction_drift_score", "Drift test score of the predictions.", registry=reg).set(
+        result.prediction_drift
+    )
+    rows = Gauge("taxi_monitor_rows", "Rows compared in the last run.", ["dataset"], registry=reg)
+    rows.labels("reference").set(result.reference_rows)
+    rows.labels("current").set(result.current_rows)
+    Gauge("taxi_monitor_last_run_timestamp_seconds", "When the monitor last ran.", registry=reg).set(time.time())
+    return reg
+
+
+def run(s: Settings) -> drift.DriftResult | None:
+    """Compute drift over the window and export it; None when nothing was logged."""
+    since = time.time() - s.monitor_window_hours * 3600
+    logged = pd.DataFrame(read_predictions(s.predictions_dir, since))
+    if logged.empty:
+        return None
+    mlflow.set_tracking_uri(s.tracking_uri)
+    reference = reference_frame(s)
+    result, snapshot = drift.compute(reference, logged[drift.COLUMNS], s.drift_threshold)
+    push_to_gateway(s.pushgateway_url, job=JOB, registry=registry_for(result))
+    mlflow.set_experiment(f"{s.experiment}-monitoring")
+    with mlflow.start_run(run_name=time.strftime("drift-%Y%m%d-%H%M%S")):
+        mlflow.log_metrics({"drift_share": result.share, "current_rows": result.current_rows})
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "drift_report.html"
+            snapshot.save_html(str(path))
+            mlflow.log_artifact(str(path), artifact_path="reports")
+    return result
+
+
+def main() -> int:
+    """Entry point of the monitor job."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    s = Settings()
+    try:
+        result = run(s)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"monitor: {exc}", file=sys.stderr)
+        return 1
+    if result is None:
+        print(f"monitor: no predictions logged in {s.predictions_dir} in the last {s.monitor_window_hours:g} h")
+        return 0
+    print(
+        f"drift share {result.share:.2f} ({result.drifted_columns} columns drifted) over "
+        f"{result.current_rows} predictions; pushed to {s.pushgateway_url}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,192 @@
+"""The model server: POST /predict, GET /health, GET /live, GET /metrics.
+
+Run it with `python -m taxi_duration.serve` (uvicorn on PORT, default 9696,
+SERVE_WORKERS processes). It loads models:/taxi-duration@production and
+polls the registry every MODEL_POLL_SECONDS, switching to a newly promoted
+version without a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from taxi_duration import metrics
+from taxi_duration.features import RideError, check_ride
+from taxi_duration.loader import ModelSource, RegistrySource
+from taxi_duration.model import Scorer
+from taxi_duration.predlog import FLUSH_SECONDS, PredictionLog
+from taxi_duration.settings import Settings
+
+log = logging.getLogger("taxi_duration.serve")
+MAX_BATCH = 10_000
+
+
+@dataclass(frozen=True)
+class Current:
+    """Current is the model being served; replaced whole when a new one loads."""
+
+    version: str
+    scorer: Scorer
+
+
+class ModelHolder:
+    """ModelHolder keeps the served model and swaps in the alias' new target."""
+
+    def __init__(self, source: ModelSource):
+        self.source = source
+        self.current: Current | None = None
+
+    def refresh(self) -> bool:
+        """Load the alias' version when it changed; report whether it did."""
+        version = self.source.current_version()
+        if version is None or (self.current and self.current.version == version):
+            return False
+        loaded = self.source.load(version)
+        self.current = Current(version=loaded.version, scorer=Scorer(loaded.model))
+        metrics.MODEL_LOADED.set(1)
+        with contextlib.suppress(ValueError):
+            metrics.MODEL_VERSION.set(float(loaded.version))
+        log.info("serving model version %s", loaded.version)
+        return True
+
+
+def _json(status: int, payload: object) -> Response:
+    return Response(json.dumps(payload), status_code=status, media_type="application/json")
+
+
+def create_app(source: ModelSource, predlog: PredictionLog | None, poll_seconds: float = 10.0) -> Starlette:
+    """Build the ASGI app; poll_seconds <= 0 disables the background reload."""
+    holder = ModelHolder(source)
+    latency = metrics.LATENCY.labels("predict")
+    counters = {code: metrics.REQUESTS.labels("predict", str(code)) for code in (200, 400, 413, 422, 503)}
+    observe_prediction = metrics.PREDICTIONS.observe
+
+    def fail(code: int, message: str, t0: float) -> Response:
+        counters[code].inc()
+        latency.observe(time.perf_counter() - t0)
+        return _json(code, {"error": message})
+
+    async def predict(request: Request) -> Response:
+        t0 = time.perf_counter()
+        current = holder.current
+        if current is None:
+            return fail(503, "no model loaded yet: run the train job (make train)", t0)
+        try:
+            data = json.loads(await request.body())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return fail(400, "body: not valid JSON", t0)
+        score, version = current.scorer.predict_one, current.version
+        try:
+            if isinstance(data, list):
+                if len(data) > MAX_BATCH:
+                    return fail(413, f"body: at most {MAX_BATCH} rides per request, got {len(data)}", t0)
+                rides = [check_ride(r, f"[{i}].") for i, r in enumerate(data)]
+            else:
+                rides = [check_ride(data)]
+        except RideError as exc:
+            return fail(422, str(exc), t0)
+        out = []
+        for pu, do, d in rides:
+            minutes = score(pu, do, d)
+            observe_prediction(minutes)
+            if predlog is not None:
+                predlog.record(pu, do, d, minutes, version)
+            out.append({"duration": minutes, "model_version": version})
+        counters[200].inc()
+        latency.observe(time.perf_counter() - t0)
+        return _json(200, out if isinstance(data, list) else out[0])
+
+    async def health(request: Request) -> Response:
+        current = holder.current
+        if current is None:
+            return _json(503, {"status": "waiting for a model", "model_version": None})
+        return _json(200, {"status": "ok", "model_version": current.version, "fast_path": current.scorer.fast})
+
+    async def live(request: Request) -> Response:
+        return _json(200, {"status": "alive"})
+
+    async def metrics_page(request: Request) -> Response:
+        body, content_type = metrics.render()
+        return Response(body, media_type=content_type)
+
+    async def poll() -> None:
+        while True:
+            try:
+                await asyncio.to_thread(holder.refresh)
+            except Exception as exc:  # the registry may be restarting; keep serving
+                log.warning("checking the registry: %s", exc)
+            await asyncio.sleep(poll_seconds if holder.current else min(poll_seconds, 2.0))
+
+    async def flush() -> None:
+        while True:
+            await asyncio.sleep(FLUSH_SECONDS)
+            predlog.flush()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        tasks = []
+        if poll_seconds > 0:
+            tasks.append(asyncio.create_task(poll()))
+        if predlog is not None:
+            tasks.append(asyncio.create_task(flush()))
+        try:
+            yield
+        finally:
+            for t in tasks:
+                t.cancel()
+            if predlog is not None:
+                predlog.flush()
+
+    app = Starlette(
+        routes=[
+            Route("/predict", predict, methods=["POST"]),
+            Route("/health", health),
+            Route("/live", live),
+            Route("/metrics", metrics_page),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.holder = holder
+    return app
+
+
+def app_from_env() -> Starlette:
+    """Build the app from the environment (the uvicorn factory)."""
+    s = Settings()
+    source = RegistrySource(s.tracking_uri, s.model_name, s.model_alias)
+    return create_app(source, PredictionLog(s.predictions_dir), s.poll_seconds)
+
+
+def main() -> None:
+    """Run the server with uvicorn."""
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    s = Settings()
+    if s.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="prometheus-")
+    uvicorn.run(
+        "taxi_duration.serve:app_from_env",
+        factory=True,
+        host="0.0.0.0",
+        port=s.port,
+        workers=s.workers,
+        access_log=False,
+        log_level="info",
+    )
+
+
+if __name__ == "__main__":
+    main()
