@@ -96,7 +96,8 @@ func RepoRoot(t testing.TB) string {
 }
 
 // Name returns a lower-case name derived from the test, usable as a
-// compose project or container name.
+// compose project or container name (at most 39 characters, so it is
+// also a valid mlforge project name).
 func Name(t testing.TB) string {
 	n := strings.ToLower(t.Name())
 	var b strings.Builder
@@ -107,9 +108,9 @@ func Name(t testing.TB) string {
 			b.WriteRune('-')
 		}
 	}
-	s := strings.Trim(b.String(), "-")
-	if len(s) > 40 {
-		s = s[:40]
+	s := strings.TrimPrefix(strings.Trim(b.String(), "-"), "test")
+	if len(s) > 34 {
+		s = s[:34]
 	}
 	return "mlft-" + strings.Trim(s, "-")
 }

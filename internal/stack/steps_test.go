@@ -1,0 +1,184 @@
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mlforge/mlforge/internal/errs"
+)
+
+func psLines(cs ...Container) func([]string, io.Writer, io.Writer) error {
+	return func(_ []string, out, _ io.Writer) error {
+		for _, c := range cs {
+			fmt.Fprintf(out, `{"ID":"id-%s","Service":%q,"State":%q,"Health":%q,"ExitCode":%d}`+"\n", c.Service, c.Service, c.State, c.Health, c.ExitCode)
+		}
+		return nil
+	}
+}
+
+func withHealth(name string) Service {
+	return Service{Name: name, HealthCheck: &HealthCheck{Test: []string{"CMD", "true"}}}
+}
+
+func TestWaitFailsFastOnUnhealthyWithLogsAndHealthOutput(t *testing.T) {
+	c := &fakeCompose{handlers: map[string]func([]string, io.Writer, io.Writer) error{
+		"ps": psLines(Container{Service: "db", State: "running", Health: "unhealthy"}, Container{Service: "web", State: "running", Health: "healthy"}),
+		"logs": func(_ []string, out, _ io.Writer) error {
+			fmt.Fprintln(out, "db-1  | FATAL: cannot open /data")
+			return nil
+		},
+	}}
+	e := &fakeEngine{health: []string{"exit 1: connection refused"}}
+	s := &StartServices{Engine: e, Compose: c, Services: []Service{withHealth("db"), withHealth("web")}, Poll: time.Millisecond}
+	r := &recorder{}
+	err := s.Run(context.Background(), r)
+	if err == nil || err.Error() != "service db did not become healthy: unhealthy" {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(errs.Hint(err), "mlforge logs db") {
+		t.Errorf("hint %q", errs.Hint(err))
+	}
+	out := r.printed()
+	for _, want := range []string{"last log lines of db", "FATAL: cannot open /data", "health check of db (CMD true)", "exit 1: connection refused"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestWaitTimesOutNamingTheSlowService(t *testing.T) {
+	c := &fakeCompose{handlers: map[string]func([]string, io.Writer, io.Writer) error{
+		"ps": psLines(Container{Service: "slow", State: "running", Health: "starting"}),
+	}}
+	s := &StartServices{Engine: &fakeEngine{}, Compose: c, Services: []Service{withHealth("slow")}, Timeout: 20 * time.Millisecond, Poll: 5 * time.Millisecond}
+	r := &recorder{}
+	err := s.Run(context.Background(), r)
+	if err == nil || !strings.HasPrefix(err.Error(), "service slow did not become healthy: still starting after") {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(strings.Join(r.updates, "\n"), "waiting for slow (starting)") {
+		t.Errorf("progress did not say which service was awaited: %q", r.updates)
+	}
+}
+
+func TestWaitLenientModelService(t *testing.T) {
+	c := &fakeCompose{handlers: map[string]func([]string, io.Writer, io.Writer) error{
+		"ps": psLines(Container{Service: "serve", State: "running", Health: "unhealthy"}),
+	}}
+	s := &StartServices{Engine: &fakeEngine{}, Compose: c, Services: []Service{withHealth("serve")},
+		Lenient: map[string]bool{"serve": true}, Poll: time.Millisecond}
+	if err := s.Run(context.Background(), &recorder{}); err != nil {
+		t.Fatalf("a running model service without a model yet must not fail start: %v", err)
+	}
+}
+
+func TestWaitExitedService(t *testing.T) {
+	c := &fakeCompose{handlers: map[string]func([]string, io.Writer, io.Writer) error{
+		"ps": psLines(Container{Service: "api", State: "exited", ExitCode: 3}),
+	}}
+	s := &StartServices{Engine: &fakeEngine{}, Compose: c, Services: []Service{{Name: "api"}}, Poll: time.Millisecond}
+	err := s.Run(context.Background(), &recorder{})
+	if err == nil || err.Error() != "service api did not become healthy: exited (3)" {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestBuildImagesSkipsUnchanged(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"a.Dockerfile": "FROM x\nCOPY a.txt /\n", "b.Dockerfile": "FROM x\nCOPY b.txt /\n", "a.txt": "a", "b.txt": "b"})
+	model := &Model{Name: "p", Services: map[string]Service{
+		"a":     {Name: "a", Build: &Build{Context: dir, Dockerfile: "a.Dockerfile"}},
+		"b":     {Name: "b", Build: &Build{Context: dir, Dockerfile: "b.Dockerfile"}, Image: "p-b:latest"},
+		"b-job": {Name: "b-job", Build: &Build{Context: dir, Dockerfile: "b.Dockerfile"}, Image: "p-b:latest", Profiles: []string{"jobs"}},
+		"db":    {Name: "db", Image: "postgres:16"},
+	}}
+	e := &fakeEngine{images: map[string]string{}}
+	builds := 0
+	c := &fakeCompose{handlers: map[string]func([]string, io.Writer, io.Writer) error{
+		"build": func(args []string, _, _ io.Writer) error {
+			builds++
+			for _, svc := range args[3:] {
+				e.images[model.ImageRef(model.Services[svc])] = fmt.Sprintf("sha256:%s-%d", svc, builds)
+			}
+			return nil
+		},
+	}}
+	step := func() *BuildImages {
+		b := &BuildImages{Engine: e, Compose: c, Model: model, Commit: "abc123"}
+		if err := b.Run(context.Background(), &recorder{}); err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	first := step()
+	if len(first.Built) != 2 || builds != 1 || c.called("build a b") != 1 {
+		t.Fatalf("first run built %v in %d builds (calls %v)", first.Built, builds, c.calls)
+	}
+	if e.images["p-a:g-abc123"] == "" || e.images["p-b:g-abc123"] == "" {
+		t.Errorf("no git tags: %v", e.images)
+	}
+	second := step()
+	if len(second.Built) != 0 || len(second.Reused) != 2 || builds != 1 {
+		t.Errorf("second run built %v reused %v", second.Built, second.Reused)
+	}
+	writeTree(t, dir, map[string]string{"a.txt": "changed"})
+	third := step()
+	if strings.Join(third.Built, ",") != "p-a" || builds != 2 {
+		t.Errorf("after changing a.txt built %v", third.Built)
+	}
+}
+
+func TestPreflightErrors(t *testing.T) {
+	compose := func(version string) *fakeCompose {
+		return &fakeCompose{handlers: map[string]func([]string, io.Writer, io.Writer) error{
+			"version": func(_ []string, out, _ io.Writer) error { fmt.Fprintln(out, version); return nil },
+		}}
+	}
+	stopped := &fakeEngine{infoErr: errors.New("Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?")}
+	err := (&Preflight{Engine: stopped, Compose: compose("2.40.3")}).Run(context.Background(), &recorder{})
+	if err == nil || !strings.HasPrefix(err.Error(), "Docker is not running") || !strings.Contains(errs.Hint(err), "mlforge bootstrap --local") {
+		t.Errorf("stopped engine: %v (hint %q)", err, errs.Hint(err))
+	}
+	err = (&Preflight{Engine: &fakeEngine{}, Compose: compose("2.12.2")}).Run(context.Background(), &recorder{})
+	if err == nil || err.Error() != "Docker Compose 2.12.2 is too old: mlforge needs 2.20.0 or newer" {
+		t.Errorf("old compose: %v", err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	err = (&Preflight{Engine: &fakeEngine{}, Compose: compose("v2.40.3"),
+		Ports: []PortClaim{{Port: port, Service: "serve", Key: "services.serve.port"}}}).Run(context.Background(), &recorder{})
+	if err == nil || err.Error() != fmt.Sprintf("port %d for service serve is already in use on 127.0.0.1", port) ||
+		!strings.HasPrefix(errs.Hint(err), "change services.serve.port in mlforge.yaml") {
+		t.Errorf("taken port: %v (hint %q)", err, errs.Hint(err))
+	}
+}
+
+func TestVersionAtLeast(t *testing.T) {
+	for v, want := range map[string]bool{"2.20.0": true, "2.40.3": true, "2.19.9": false, "1.29.2": false, "3.0.0": true, "2.26.1-desktop.1": true, "2.20": true} {
+		if got := versionAtLeast(v, MinCompose); got != want {
+			t.Errorf("versionAtLeast(%s) = %v", v, got)
+		}
+	}
+}
+
+func TestParsePS(t *testing.T) {
+	lines := `{"ID":"1","Service":"web","State":"running","Health":"healthy","Publishers":[{"URL":"127.0.0.1","TargetPort":80,"PublishedPort":8080}]}
+{"ID":"2","Service":"db","State":"exited","ExitCode":1}`
+	array := `[{"ID":"1","Service":"web","State":"running","Health":"healthy"},{"ID":"2","Service":"db","State":"exited","ExitCode":1}]`
+	for _, in := range []string{lines, array} {
+		list, err := parsePS([]byte(in))
+		if err != nil || len(list) != 2 || list[0].Service != "db" || list[1].Describe() != "healthy" || list[0].Describe() != "exited (1)" {
+			t.Errorf("parsePS(%q) = %+v, %v", in, list, err)
+		}
+	}
+}
