@@ -89,6 +89,10 @@ type recorder struct {
 	lines   []string
 }
 
-func (r *recorder) Update(d string) { r.mu.Lock(); r.updates = append(r.updates, d); r.mu.Unlock() }
+func (r *recorder) Update(d string)  { r.mu.Lock(); r.updates = append(r.updates, d); r.mu.Unlock() }
 func (r *recorder) Println(l string) { r.mu.Lock(); r.lines = append(r.lines, l); r.mu.Unlock() }
-func (r *recorder) printed() string  { r.mu.Lock(); defer r.mu.Unlock(); return strings.Join(r.lines, "\n") }
+func (r *recorder) printed() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return strings.Join(r.lines, "\n")
+}

@@ -22,7 +22,7 @@ func writeTree(t *testing.T, dir string, files map[string]string) {
 func TestContentHashFollowsWhatIsCopied(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
-		"docker/serve.Dockerfile": "FROM python:3.11-slim\nCOPY requirements/serve.txt /tmp/r.txt\nCOPY --chown=app src/ /app/src/\nCOPY --from=builder /x /y\n",
+		"docker/serve.Dockerfile":  "FROM python:3.11-slim\nCOPY requirements/serve.txt /tmp/r.txt\nCOPY --chown=app src/ /app/src/\nCOPY --from=builder /x /y\n",
 		"docker/mlflow.Dockerfile": "FROM python:3.11-slim\nCOPY [\"requirements/mlflow.txt\", \"/tmp/r.txt\"]\n",
 		"requirements/serve.txt":   "starlette==0.47\n",
 		"requirements/mlflow.txt":  "mlflow==3.1\n",
