@@ -9,7 +9,7 @@ import (
 
 // CloudInitOptions configures the #cloud-config user data rendered by CloudInit.
 type CloudInitOptions struct {
-	User           string   // login user added to the docker group (e.g. "ubuntu")
+	User           string // login user added to the docker group (e.g. "ubuntu")
 	HostKeys       []HostKey
 	AuthorizedKeys []string // extra keys for User
 	Channel        string   // "distro" (default) or "docker-ce"
