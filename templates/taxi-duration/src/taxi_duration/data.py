@@ -1,7 +1,7 @@
 """Download real NYC TLC green-taxi monthly files into data/raw/.
 
-    python -m taxi_duration.data 2024-01 2024-02
-    TLC_URL=https://mirror.example/trip-data python -m taxi_duration.data 2024-03
+python -m taxi_duration.data 2024-01 2024-02
+TLC_URL=https://mirror.example/trip-data python -m taxi_duration.data 2024-03
 """
 
 from __future__ import annotations
@@ -32,7 +32,10 @@ def download(month: str, out: Path, base: str) -> Path:
         return path
     out.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")
-    with urllib.request.urlopen(url_for(month, base), timeout=60) as resp, tmp.open("wb") as f:
+    with (
+        urllib.request.urlopen(url_for(month, base), timeout=60) as resp,
+        tmp.open("wb") as f,
+    ):
         while chunk := resp.read(1 << 20):
             f.write(chunk)
     tmp.replace(path)
@@ -45,7 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("months", nargs="*", default=["2024-01", "2024-02"])
     p.add_argument("--out", type=Path, default=Path("data/raw"))
-    p.add_argument("--url", default=os.environ.get("TLC_URL", DEFAULT_URL), help="base URL of the trip-data files")
+    p.add_argument(
+        "--url",
+        default=os.environ.get("TLC_URL", DEFAULT_URL),
+        help="base URL of the trip-data files",
+    )
     args = p.parse_args(argv)
     try:
         for month in args.months:

@@ -51,10 +51,17 @@ def ride_dict(pu: Any, do: Any, distance: Any) -> dict[str, Any]:
     return {"PU_DO": f"{int(pu)}_{int(do)}", "trip_distance": float(distance)}
 
 
-def ride_dicts(rides: pd.DataFrame | Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def ride_dicts(
+    rides: pd.DataFrame | Iterable[Mapping[str, Any]],
+) -> list[dict[str, Any]]:
     """Turn rides (a DataFrame or dicts) into feature dicts for DictVectorizer."""
     if isinstance(rides, pd.DataFrame):
-        cols = zip(rides["PULocationID"], rides["DOLocationID"], rides["trip_distance"], strict=True)
+        cols = zip(
+            rides["PULocationID"],
+            rides["DOLocationID"],
+            rides["trip_distance"],
+            strict=True,
+        )
         return [ride_dict(pu, do, d) for pu, do, d in cols]
     return [ride_dict(r["PULocationID"], r["DOLocationID"], r["trip_distance"]) for r in rides]
 

@@ -42,7 +42,10 @@ class RegistrySource:
         try:
             mv = self.client.get_model_version_by_alias(self.name, self.alias)
         except MlflowException as exc:
-            if getattr(exc, "error_code", "") in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+            if getattr(exc, "error_code", "") in (
+                "RESOURCE_DOES_NOT_EXIST",
+                "INVALID_PARAMETER_VALUE",
+            ):
                 return None
             raise
         return str(mv.version)

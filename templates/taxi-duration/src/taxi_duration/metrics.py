@@ -19,7 +19,11 @@ from prometheus_client import (
     multiprocess,
 )
 
-REQUESTS = Counter("taxi_requests", "Prediction requests by endpoint and HTTP status.", ["endpoint", "code"])
+REQUESTS = Counter(
+    "taxi_requests",
+    "Prediction requests by endpoint and HTTP status.",
+    ["endpoint", "code"],
+)
 LATENCY = Histogram(
     "taxi_request_latency_seconds",
     "Time to answer a prediction request.",
@@ -31,8 +35,16 @@ PREDICTIONS = Histogram(
     "Predicted trip durations in minutes.",
     buckets=(1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120),
 )
-MODEL_VERSION = Gauge("taxi_model_version", "Registry version of the model being served.", multiprocess_mode="max")
-MODEL_LOADED = Gauge("taxi_model_loaded", "1 when a model is loaded and predictions are served.", multiprocess_mode="min")
+MODEL_VERSION = Gauge(
+    "taxi_model_version",
+    "Registry version of the model being served.",
+    multiprocess_mode="max",
+)
+MODEL_LOADED = Gauge(
+    "taxi_model_loaded",
+    "1 when a model is loaded and predictions are served.",
+    multiprocess_mode="min",
+)
 
 
 def render() -> tuple[bytes, str]:

@@ -39,20 +39,35 @@ def reference_frame(s: Settings) -> pd.DataFrame:
 def registry_for(result: drift.DriftResult) -> CollectorRegistry:
     """Build the metrics pushed for one monitoring run."""
     reg = CollectorRegistry()
-    Gauge("taxi_drift_share", "Share of drifted columns (features and prediction).", registry=reg).set(result.share)
+    Gauge(
+        "taxi_drift_share",
+        "Share of drifted columns (features and prediction).",
+        registry=reg,
+    ).set(result.share)
     Gauge("taxi_drifted_columns", "Number of drifted columns.", registry=reg).set(result.drifted_columns)
-    score = Gauge("taxi_feature_drift_score", "Drift test score per column.", ["feature"], registry=reg)
+    score = Gauge(
+        "taxi_feature_drift_score",
+        "Drift test score per column.",
+        ["feature"],
+        registry=reg,
+    )
     drifted = Gauge("taxi_feature_drifted", "1 when a column drifted.", ["feature"], registry=reg)
     for col, value in result.scores.items():
         score.labels(col).set(value)
         drifted.labels(col).set(1 if result.drifted.get(col) else 0)
-    Gauge("taxi_prediction_drift_score", "Drift test score of the predictions.", registry=reg).set(
-        result.prediction_drift
-    )
+    Gauge(
+        "taxi_prediction_drift_score",
+        "Drift test score of the predictions.",
+        registry=reg,
+    ).set(result.prediction_drift)
     rows = Gauge("taxi_monitor_rows", "Rows compared in the last run.", ["dataset"], registry=reg)
     rows.labels("reference").set(result.reference_rows)
     rows.labels("current").set(result.current_rows)
-    Gauge("taxi_monitor_last_run_timestamp_seconds", "When the monitor last ran.", registry=reg).set(time.time())
+    Gauge(
+        "taxi_monitor_last_run_timestamp_seconds",
+        "When the monitor last ran.",
+        registry=reg,
+    ).set(time.time())
     return reg
 
 

@@ -91,7 +91,11 @@ def create_app(source: ModelSource, predlog: PredictionLog | None, poll_seconds:
         try:
             if isinstance(data, list):
                 if len(data) > MAX_BATCH:
-                    return fail(413, f"body: at most {MAX_BATCH} rides per request, got {len(data)}", t0)
+                    return fail(
+                        413,
+                        f"body: at most {MAX_BATCH} rides per request, got {len(data)}",
+                        t0,
+                    )
                 rides = [check_ride(r, f"[{i}].") for i, r in enumerate(data)]
             else:
                 rides = [check_ride(data)]
@@ -112,7 +116,14 @@ def create_app(source: ModelSource, predlog: PredictionLog | None, poll_seconds:
         current = holder.current
         if current is None:
             return _json(503, {"status": "waiting for a model", "model_version": None})
-        return _json(200, {"status": "ok", "model_version": current.version, "fast_path": current.scorer.fast})
+        return _json(
+            200,
+            {
+                "status": "ok",
+                "model_version": current.version,
+                "fast_path": current.scorer.fast,
+            },
+        )
 
     async def live(request: Request) -> Response:
         return _json(200, {"status": "alive"})

@@ -41,9 +41,7 @@ class Settings:
     train_data: Path = field(
         default_factory=lambda: Path(_env("TRAIN_DATA", "data/sample/green_tripdata_2024-01.parquet"))
     )
-    val_data: Path = field(
-        default_factory=lambda: Path(_env("VAL_DATA", "data/sample/green_tripdata_2024-02.parquet"))
-    )
+    val_data: Path = field(default_factory=lambda: Path(_env("VAL_DATA", "data/sample/green_tripdata_2024-02.parquet")))
     predictions_dir: Path = field(default_factory=lambda: Path(_env("PREDICTIONS_DIR", "data/predictions")))
     reports_dir: Path = field(default_factory=lambda: Path(_env("REPORTS_DIR", "data/reports")))
     pushgateway_url: str = field(default_factory=lambda: _env("PUSHGATEWAY_URL", "localhost:9091"))

@@ -76,7 +76,12 @@ def run(s: Settings, train_path: Path, val_path: Path) -> Decision:
             return rmse(val[TARGET], model.predict(val[list(RIDE_FIELDS)]))
 
         decision = promote_if_better(client, s.model_name, s.model_alias, version, val_rmse, score_current)
-        mlflow.set_tags({"promoted": str(decision.promoted).lower(), "promotion_reason": decision.reason})
+        mlflow.set_tags(
+            {
+                "promoted": str(decision.promoted).lower(),
+                "promotion_reason": decision.reason,
+            }
+        )
         log.info("run %s: val_rmse %.3f", active.info.run_id, val_rmse)
     return decision
 
@@ -86,7 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     s = Settings()
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--train", type=Path, default=s.train_data, help="training trips (parquet or csv)")
+    p.add_argument(
+        "--train",
+        type=Path,
+        default=s.train_data,
+        help="training trips (parquet or csv)",
+    )
     p.add_argument("--val", type=Path, default=s.val_data, help="validation trips (parquet or csv)")
     args = p.parse_args(argv)
     try:

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Proves the taxi-duration template's generated project on this machine:
+# scaffold it with the built mlforge, install its pinned dev dependencies
+# from PyPI (a virtualenv cached per lock file), run its ruff and pytest,
+# lint its workflows with actionlint, check its compose file with compose
+# v2, and validate the Prometheus rules (promtool, with their unit tests)
+# and the Grafana provisioning files statically (Grafana has no image here).
+# The stack itself runs in internal/stacktest's Go test.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo=$(pwd)
+scripts/testenv/template-deps.sh
+. scripts/testenv/lib.sh
+export PATH="$CACHE_DIR/bin:$PATH"
+
+step() { printf '\n--> %s\n' "$*"; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+step "scaffolding the project"
+go build -o "$tmp/mlforge" ./cmd/mlforge
+proj="$tmp/taxi"
+"$tmp/mlforge" new "$proj" --template taxi-duration --set project_name=taxi-ci
+"$tmp/mlforge" config validate -f "$proj/mlforge.yaml"
+cd "$proj"
+[ "$(stat -c %a .env)" = 600 ] || die ".env is not mode 0600"
+[ -z "$(git status --porcelain)" ] || die "the fresh project is not clean (is .env git-ignored?): $(git status --porcelain)"
+
+step "installing the pinned dev dependencies (requirements/dev.txt)"
+key=$( (python3.11 --version; cat requirements/dev.txt) | sha256sum | cut -c1-16)
+venv="$CACHE_DIR/venvs/taxi-dev-$key"
+if [ ! -f "$venv/.complete" ]; then
+  rm -rf "$venv"
+  python3.11 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --no-cache-dir -r requirements/dev.txt
+  touch "$venv/.complete"
+else
+  log "virtualenv cached: $venv"
+fi
+py="$venv/bin"
+
+step "ruff"
+"$py/ruff" check .
+"$py/ruff" format --check .
+
+step "pytest (unit tests)"
+"$py/pytest" -p no:cacheprovider
+
+step "actionlint"
+actionlint -color=false
+shellcheck scripts/*.sh
+
+step "docker compose config"
+docker compose --profile jobs config --quiet
+( mv .env "$tmp/env"; trap 'mv "$tmp/env" .env' EXIT
+  if docker compose config --quiet 2>"$tmp/err"; then die "compose must refuse to run without the Grafana password"; fi
+  grep -q GRAFANA_ADMIN_PASSWORD "$tmp/err" || die "compose's error does not name GRAFANA_ADMIN_PASSWORD: $(cat "$tmp/err")" )
+
+step "prometheus config and alert rules (promtool)"
+prom_image=prom/prometheus:v2.55.1
+docker run --rm --entrypoint promtool -v "$proj/monitoring/prometheus:/etc/prometheus:ro" \
+  "$prom_image" check config /etc/prometheus/prometheus.yml
+docker run --rm --entrypoint promtool -v "$proj/monitoring/prometheus:/etc/prometheus:ro" \
+  -w /etc/prometheus/tests "$prom_image" test rules alerts_test.yml
+
+step "grafana provisioning (static)"
+"$py/python" "$repo/scripts/ci/grafana_check.py" monitoring/grafana
+
+echo
+echo "template-python: all checks passed"

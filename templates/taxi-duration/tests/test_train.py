@@ -1,0 +1,84 @@
+from dataclasses import dataclass
+
+import pandas as pd
+import pytest
+
+from taxi_duration.features import RIDE_FIELDS, read_trips
+from taxi_duration.model import Scorer, rmse
+from taxi_duration.registry import promote_if_better
+from taxi_duration.train import fit
+
+
+def test_fit_learns_something(trips_files):
+    train, val = read_trips(trips_files[0]), read_trips(trips_files[1])
+    _, val_rmse = fit(train, val)
+    baseline = rmse(val.duration, [train.duration.mean()] * len(val))
+    assert val_rmse < baseline
+
+
+def test_fit_refuses_empty_data(trips):
+    with pytest.raises(ValueError, match="training data"):
+        fit(trips.iloc[:0], trips)
+
+
+def test_scorer_fast_path_matches_sklearn(fitted, trips):
+    scorer = Scorer(fitted)
+    assert scorer.fast
+    rides = trips[list(RIDE_FIELDS)].head(50)
+    expected = fitted.predict(rides)
+    got = scorer.predict_many([tuple(r) for r in rides.itertuples(index=False)])
+    assert got == pytest.approx(list(expected), rel=1e-9, abs=1e-9)
+    # an unseen pickup/dropoff pair only contributes the distance term
+    assert scorer.predict_one(999, 998, 2.0) == pytest.approx(
+        float(fitted.predict(pd.DataFrame([{"PULocationID": 999, "DOLocationID": 998, "trip_distance": 2.0}]))[0])
+    )
+
+
+def test_scorer_falls_back_to_predict():
+    class Constant:
+        def predict(self, frame):
+            return [7.0] * len(frame)
+
+    scorer = Scorer(Constant())
+    assert not scorer.fast
+    assert scorer.predict_one(1, 2, 3.0) == 7.0
+
+
+@dataclass
+class Version:
+    version: str
+
+
+class FakeClient:
+    """FakeClient is the part of MlflowClient promotion uses."""
+
+    def __init__(self, alias_to=None):
+        self.alias_to = alias_to
+        self.set_calls = []
+
+    def get_model_version_by_alias(self, name, alias):
+        from mlflow.exceptions import MlflowException
+
+        if self.alias_to is None:
+            raise MlflowException("alias not found")
+        return Version(self.alias_to)
+
+    def set_registered_model_alias(self, name, alias, version):
+        self.set_calls.append(version)
+        self.alias_to = version
+
+
+@pytest.mark.parametrize(
+    "current, current_rmse, new_rmse, promoted",
+    [
+        (None, None, 5.0, True),
+        ("1", 6.0, 5.0, True),
+        ("1", 5.0, 5.0, False),
+        ("1", 4.0, 5.0, False),
+    ],
+)
+def test_promote_if_better(current, current_rmse, new_rmse, promoted):
+    client = FakeClient(current)
+    d = promote_if_better(client, "taxi-duration", "production", "2", new_rmse, lambda v: current_rmse)
+    assert d.promoted is promoted
+    assert client.alias_to == ("2" if promoted else current)
