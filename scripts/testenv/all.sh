@@ -9,5 +9,6 @@ here=$(dirname "$0")
 "$here/compose.sh" &
 compose_pid=$!
 "$here/images.sh"
+"$here/hosts.sh"
 wait "$compose_pid"
 "$here/pulumi.sh"
