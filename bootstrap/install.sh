@@ -327,7 +327,7 @@ NEED_COMPOSE=0
 
 step engine "Docker Engine"
 if [ "$NEED_ENGINE" = 0 ]; then
-	skip "already installed ($ENGINE_HAVE)"
+	skip "already installed $ENGINE_HAVE"
 else
 	with=
 	if [ "$NEED_COMPOSE" = 1 ] && [ -n "$COMPOSE_PKGS" ]; then with=$COMPOSE_PKGS; NEED_COMPOSE=2; fi
@@ -339,7 +339,7 @@ fi
 
 step compose "Compose v2"
 if [ "$NEED_COMPOSE" = 0 ]; then
-	skip "already installed ($COMPOSE_HAVE)"
+	skip "already installed $COMPOSE_HAVE"
 else
 	if [ "$NEED_COMPOSE" = 1 ]; then
 		if [ -n "$COMPOSE_PKGS" ]; then

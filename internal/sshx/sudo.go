@@ -36,3 +36,11 @@ func SudoError(stderr string) error {
 	}
 	return nil
 }
+
+// SudoPrompting is Sudo for an interactive terminal: sudo may ask for the
+// password (on the terminal, not stdin, so stdin can still carry a script).
+func SudoPrompting(cmd string) string {
+	return `if [ "$(id -u)" -eq 0 ]; then ` + cmd +
+		`; elif command -v sudo >/dev/null 2>&1; then sudo ` + cmd +
+		`; else echo '` + noSudoMarker + `' >&2; exit 126; fi`
+}
