@@ -37,6 +37,7 @@ func CloudInit(opts CloudInitOptions) ([]byte, error) {
 	if len(opts.HostKeys) > 0 {
 		keys := map[string]string{}
 		seen := map[string]bool{}
+		var types []string
 		for _, k := range opts.HostKeys {
 			if err := k.validate(); err != nil {
 				return nil, fmt.Errorf("cloud-init host key: %w", err)
@@ -45,13 +46,14 @@ func CloudInit(opts CloudInitOptions) ([]byte, error) {
 				return nil, fmt.Errorf("cloud-init host key: two %s keys given, at most one per type", k.Type)
 			}
 			seen[k.Type] = true
+			types = append(types, k.Type)
 			keys[k.Type+"_private"] = k.PrivatePEM
 			keys[k.Type+"_public"] = k.Public
 		}
 		doc["ssh_keys"] = keys
-		// Keep only the pinned keys: generated ones would not match the pin.
+		// Only the given key types: none is generated besides them.
 		doc["ssh_deletekeys"] = true
-		doc["ssh_genkeytypes"] = []string{}
+		doc["ssh_genkeytypes"] = types
 	}
 	if len(opts.AuthorizedKeys) > 0 {
 		doc["users"] = []any{

@@ -62,8 +62,8 @@ func TestCloudInitRendersKeysAndScript(t *testing.T) {
 	if doc.SSHKeys["ed25519_private"] != k.PrivatePEM || doc.SSHKeys["ed25519_public"] != k.Public {
 		t.Errorf("host key not installed verbatim: %v", doc.SSHKeys)
 	}
-	if !doc.DeleteKeys || len(doc.GenKeyTypes) != 0 {
-		t.Errorf("generated host keys must be disabled: deletekeys=%v genkeytypes=%v", doc.DeleteKeys, doc.GenKeyTypes)
+	if !doc.DeleteKeys || strings.Join(doc.GenKeyTypes, ",") != "ed25519" {
+		t.Errorf("only the given host key types may exist: deletekeys=%v genkeytypes=%v", doc.DeleteKeys, doc.GenKeyTypes)
 	}
 	if len(doc.WriteFiles) != 1 || doc.WriteFiles[0].Content != Script() || doc.WriteFiles[0].Permissions != "0755" {
 		t.Errorf("install script not written verbatim")
