@@ -149,13 +149,18 @@ wait_locks() {
 		return 0
 	fi
 	start=$(date +%s)
+	last=
 	while :; do
 		held=
 		for l in $APT_LOCKS; do
 			if h=$(lock_holder "$l"); then held="$l held by process $h"; break; fi
 		done
-		[ -z "$held" ] && return 0
 		waited=$(($(date +%s) - start))
+		if [ -z "$held" ]; then
+			[ -n "$last" ] && LOCK_WAITED="waited ${waited}s for $last"
+			return 0
+		fi
+		last=$held
 		if [ "$waited" -ge "$LOCK_TIMEOUT" ]; then
 			fail "package manager busy: $held for ${waited}s (timeout ${LOCK_TIMEOUT}s); wait for it to finish or stop it, then re-run"
 		fi
@@ -174,7 +179,9 @@ elif [ "$CLOUD_INIT_WAIT" = 1 ] && have cloud-init; then
 	[ $? = 124 ] && fail "cloud-init still running after ${LOCK_TIMEOUT}s; check 'cloud-init status --long' on the host"
 	waited_for="cloud-init finished"
 fi
+LOCK_WAITED=
 wait_locks
+[ -n "$LOCK_WAITED" ] && waited_for="${waited_for:+$waited_for, }$LOCK_WAITED"
 if [ "$PKG" = apt ] && [ "$PLAN" = 0 ] && [ -n "$(dpkg --audit 2>/dev/null)" ]; then
 	detail "finishing an interrupted package install"
 	dpkg --configure -a || fail "dpkg --configure -a failed: the package database needs repair"

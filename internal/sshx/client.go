@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -142,6 +143,11 @@ func (c *Client) Run(ctx context.Context, cmd string, stdin io.Reader, stdout, s
 	}
 	defer s.Close()
 	s.Stdin, s.Stdout, s.Stderr = stdin, stdout, stderr
+	if stdout != nil && stdout == stderr {
+		// Both streams are copied concurrently: one writer needs a lock.
+		w := &syncWriter{w: stdout}
+		s.Stdout, s.Stderr = w, w
+	}
 	if err := s.Start(cmd); err != nil {
 		return fmt.Errorf("starting a command on %s: %w", c.Target(), err)
 	}
@@ -169,4 +175,17 @@ func (c *Client) Close() error {
 		close(c.stop)
 	}
 	return c.c.Close()
+}
+
+// syncWriter serialises writes (and hides ReaderFrom, which io.Copy would
+// otherwise call from two goroutines at once).
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

@@ -61,6 +61,23 @@ func TestClient(t *testing.T) {
 		}
 	})
 
+	t.Run("one writer for both streams keeps all output", func(t *testing.T) {
+		c, err := sshx.Dial(ctx, h.Options("root"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		for i := 0; i < 20; i++ {
+			var both bytes.Buffer
+			if err := c.Run(ctx, "echo out; echo err >&2", nil, &both, &both); err != nil {
+				t.Fatal(err)
+			}
+			if got := both.String(); !strings.Contains(got, "out\n") || !strings.Contains(got, "err\n") {
+				t.Fatalf("run %d: combined output %q lost a stream", i, got)
+			}
+		}
+	})
+
 	t.Run("cancel ends a running command", func(t *testing.T) {
 		c, err := sshx.Dial(ctx, h.Options("root"))
 		if err != nil {

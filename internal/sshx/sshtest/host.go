@@ -72,6 +72,8 @@ for h in /root /home/` + SudoUser + ` /home/` + PasswordUser + `; do
   mkdir -p "$h/.ssh"; printf '%s\n' "$AUTHORIZED_KEY" > "$h/.ssh/authorized_keys"
   chmod 700 "$h/.ssh"; chmod 600 "$h/.ssh/authorized_keys"; chown -R "$(stat -c %U "$h")" "$h/.ssh"
 done
+# Docker inside needs to set per-container sysctls, which a container may not by default.
+mount -o remount,rw /proc/sys
 mkdir -p /run/sshd
 exec /usr/sbin/sshd -D -e`
 

@@ -1,0 +1,239 @@
+package bootstrap_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mlforge/mlforge/bootstrap"
+	"github.com/mlforge/mlforge/internal/sshx"
+	"github.com/mlforge/mlforge/internal/sshx/sshtest"
+	"github.com/mlforge/mlforge/internal/testenv"
+	"github.com/mlforge/mlforge/internal/ui"
+)
+
+// logWriter sends rendered status lines to the test log.
+type logWriter struct{ t *testing.T }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func dial(t *testing.T, h *sshtest.Host, user string) *sshx.Client {
+	t.Helper()
+	c, err := sshx.Dial(context.Background(), h.Options(user))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func bootstrapHost(t *testing.T, c *sshx.Client, opts bootstrap.Options, st bootstrap.Reporter) (*bootstrap.Result, error) {
+	t.Helper()
+	if st == nil {
+		st = ui.NewPlainStatus(logWriter{t})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	return bootstrap.Run(ctx, bootstrap.SSHRunner{Client: c}, opts, st)
+}
+
+func sh(t *testing.T, c *sshx.Client, script string) string {
+	t.Helper()
+	var out bytes.Buffer
+	if err := c.Run(context.Background(), script, nil, &out, &out); err != nil {
+		t.Fatalf("%s: %v\n%s", script, err, out.String())
+	}
+	return out.String()
+}
+
+func stepStatus(res *bootstrap.Result) map[string]string {
+	m := map[string]string{}
+	for _, s := range res.Steps {
+		m[s.ID] = s.Status + ": " + s.Detail
+	}
+	return m
+}
+
+// tinyProject is a compose project whose image is built on the spot from
+// the image the bootstrap verified with (no registry involved).
+const tinyProject = `set -e
+mkdir -p ~/tiny && cd ~/tiny
+printf 'FROM mlforge/verify:1\nCMD ["/bin/sh", "-c", "echo hello-from-compose"]\n' > Dockerfile
+printf 'services:\n  hello:\n    build: .\n' > compose.yaml
+DOCKER_BUILDKIT=0 docker compose up --build --abort-on-container-exit --exit-code-from hello
+docker compose down --rmi local >/dev/null 2>&1`
+
+// TestFreshHost bootstraps a fresh Debian 13 host as a sudo user, then
+// checks Docker and Compose work there for that user, then that a second
+// run changes nothing.
+func TestFreshHost(t *testing.T) {
+	t.Parallel()
+	h := sshtest.Start(t, sshtest.Trixie)
+	c := dial(t, h, sshtest.SudoUser)
+	res, err := bootstrapHost(t, c, bootstrap.Options{LockTimeout: time.Minute}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := stepStatus(res)
+	if !res.Changed || !strings.HasPrefix(st["engine"], "done") || !strings.HasPrefix(st["compose"], "done") ||
+		!strings.Contains(st["group"], "added "+sshtest.SudoUser) || res.OS != "debian 13" || !strings.HasPrefix(res.Compose, "2.") {
+		t.Fatalf("first run: %+v", res)
+	}
+	t.Logf("fresh bootstrap took %.1fs", res.Seconds)
+
+	// A new login picks up the docker group: no sudo needed from here on.
+	c2 := dial(t, h, sshtest.SudoUser)
+	if out := sh(t, c2, "docker run --rm mlforge/verify:1"); strings.TrimSpace(out) != "mlforge-ok" {
+		t.Fatalf("docker run as %s: %q", sshtest.SudoUser, out)
+	}
+	if out := sh(t, c2, tinyProject); !strings.Contains(out, "hello-from-compose") {
+		t.Fatalf("docker compose up did not run the service:\n%s", out)
+	}
+
+	again, err := bootstrapHost(t, c2, bootstrap.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st = stepStatus(again)
+	want := map[string]string{"engine": "skipped: already installed", "compose": "skipped: already installed",
+		"daemon": "skipped: already running", "group": "skipped: " + sshtest.SudoUser + " already a member"}
+	for id, w := range want {
+		if !strings.HasPrefix(st[id], w) {
+			t.Errorf("second run, step %s = %q, want %q", id, st[id], w)
+		}
+	}
+	if again.Changed {
+		t.Errorf("second run changed the host: %+v", again.Steps)
+	}
+	t.Logf("no-op re-run took %.1fs", again.Seconds)
+}
+
+// TestDebian12NeedsDockerRepository: Debian 12 has no Compose v2 package,
+// so the script turns to Docker's repository, unreachable here: the error
+// must say so and leave no apt source behind.
+func TestDebian12NeedsDockerRepository(t *testing.T) {
+	t.Parallel()
+	h := sshtest.Start(t, sshtest.Bookworm)
+	c := dial(t, h, "root")
+	res, err := bootstrapHost(t, c, bootstrap.Options{LockTimeout: time.Minute}, nil)
+	if err == nil {
+		t.Fatalf("bootstrap succeeded without Docker's repository: %+v", res)
+	}
+	for _, w := range []string{"cannot reach Docker's repository at https://download.docker.com/linux/debian",
+		"Debian GNU/Linux 12 (bookworm) has no Compose v2 package", "Debian 13 or Ubuntu 24.04"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error lacks %q:\n%v", w, err)
+		}
+	}
+	if res.Channel != "docker-ce" {
+		t.Errorf("channel = %q, want docker-ce chosen for Debian 12", res.Channel)
+	}
+	if out, _ := h.TryExec("ls /etc/apt/sources.list.d/docker.list /etc/apt/keyrings/docker.asc 2>&1; command -v dockerd"); !strings.Contains(out, "No such file") || strings.Contains(out, "/dockerd") {
+		t.Errorf("something was left behind: %s", out)
+	}
+}
+
+// holdLock holds dpkg's frontend lock in the host the way apt does (fcntl).
+const holdLock = `nohup perl -MFcntl -e 'open(my $f, "+<", "/var/lib/dpkg/lock-frontend") or die $!;
+my $l = pack("s s x4 q q l x4", F_WRLCK, 0, 0, 0, 0); fcntl($f, F_SETLKW, $l) or die $!; sleep 600' >/dev/null 2>&1 &
+sleep 0.5; grep -c POSIX /proc/locks`
+
+// TestAptLockHeld: another process holds the dpkg lock: the script waits,
+// then fails after the (short) timeout naming the lock and its holder.
+func TestAptLockHeld(t *testing.T) {
+	t.Parallel()
+	h := sshtest.Start(t, sshtest.Trixie)
+	h.Exec(t, holdLock)
+	c := dial(t, h, "root")
+	var log bytes.Buffer
+	start := time.Now()
+	_, err := bootstrapHost(t, c, bootstrap.Options{LockTimeout: 3 * time.Second}, ui.NewPlainStatus(&log))
+	t.Log(log.String())
+	if err == nil {
+		t.Fatal("bootstrap ran while dpkg was locked")
+	}
+	for _, w := range []string{"package manager busy: /var/lib/dpkg/lock-frontend held by process", "(perl)", "timeout 3s"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error lacks %q:\n%v", w, err)
+		}
+	}
+	if !strings.Contains(log.String(), "waiting for /var/lib/dpkg/lock-frontend") || time.Since(start) < 3*time.Second {
+		t.Errorf("did not wait for the lock (%s):\n%s", time.Since(start), log.String())
+	}
+	if out, _ := h.TryExec("command -v dockerd || echo absent"); !strings.Contains(out, "absent") {
+		t.Errorf("installed despite the lock: %s", out)
+	}
+}
+
+// cutter closes the SSH connection once the package install is under way.
+type cutter struct {
+	*ui.Status
+	once sync.Once
+	cut  func()
+}
+
+func (c *cutter) Update(detail string) {
+	c.Status.Update(detail)
+	if strings.HasPrefix(detail, "apt-get install") {
+		c.once.Do(func() { time.AfterFunc(1500*time.Millisecond, c.cut) })
+	}
+}
+
+// TestConnectionCutMidInstall drops the connection while apt installs
+// Docker; the next run must converge to a working host.
+func TestConnectionCutMidInstall(t *testing.T) {
+	t.Parallel()
+	h := sshtest.Start(t, sshtest.Trixie)
+	c := dial(t, h, "root")
+	st := &cutter{Status: ui.NewPlainStatus(logWriter{t}), cut: func() { c.Close() }}
+	_, err := bootstrapHost(t, c, bootstrap.Options{LockTimeout: 2 * time.Minute}, st)
+	if err == nil || !strings.Contains(err.Error(), "interrupted during docker engine") || !strings.Contains(err.Error(), "safe to run again") {
+		t.Fatalf("err = %v, want an interrupted install", err)
+	}
+	res, err := bootstrapHost(t, dial(t, h, "root"), bootstrap.Options{LockTimeout: 2 * time.Minute}, nil)
+	if err != nil {
+		t.Fatalf("re-run after the cut: %v", err)
+	}
+	if out := sh(t, dial(t, h, "root"), "docker run --rm mlforge/verify:1 && dpkg --audit && echo audit-clean"); !strings.Contains(out, "mlforge-ok") || !strings.Contains(out, "audit-clean") {
+		t.Fatalf("host not converged: %q (%+v)", out, res)
+	}
+}
+
+// TestCloudInitSchema checks rendered user data with cloud-init's own validator.
+func TestCloudInitSchema(t *testing.T) {
+	t.Parallel()
+	const image = "mlforge-test/cloud-init:trixie"
+	testenv.RequireImage(t, image)
+	k, err := bootstrap.GenerateHostKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	login, _ := bootstrap.GenerateHostKey()
+	for _, opts := range []bootstrap.CloudInitOptions{
+		{User: "ubuntu", HostKeys: []bootstrap.HostKey{k}, AuthorizedKeys: []string{login.Public}},
+		{User: "ec2-user", Channel: "docker-ce"},
+	} {
+		data, err := bootstrap.CloudInit(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "user-data"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command("docker", "run", "--rm", "-v", dir+":/data:ro", image,
+			"schema", "--config-file", "/data/user-data").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "Valid schema") {
+			t.Fatalf("cloud-init schema rejected the user data (%v):\n%s\n--- user data\n%s", err, out, data)
+		}
+	}
+}
