@@ -16,6 +16,7 @@ type Reporter interface {
 	Update(detail string)
 	End(err error)
 	Skip(reason string)
+	Println(line string)
 }
 
 // StepResult is one step of the install script as it ran.
@@ -138,8 +139,10 @@ func (p *progress) endStep(ev Event) {
 	case EventDone:
 		s.Status = "done"
 		p.res.Changed = p.res.Changed || changingSteps[s.ID]
-		p.st.Update(ev.Text)
 		p.st.End(nil)
+		if ev.Text != "" {
+			p.st.Println("   " + ev.Text)
+		}
 	case EventSkip:
 		s.Status = "skipped"
 		p.st.Skip(ev.Text)

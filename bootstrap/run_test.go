@@ -32,10 +32,11 @@ func (f *fakeRunner) Run(_ context.Context, cmd string, stdin io.Reader, stdout,
 // fakeReporter records renderer calls as lines.
 type fakeReporter struct{ calls []string }
 
-func (r *fakeReporter) Start(s string)  { r.calls = append(r.calls, "start "+s) }
-func (r *fakeReporter) Update(d string) { r.calls = append(r.calls, "update "+d) }
-func (r *fakeReporter) End(err error)   { r.calls = append(r.calls, fmt.Sprintf("end %v", err)) }
-func (r *fakeReporter) Skip(s string)   { r.calls = append(r.calls, "skip "+s) }
+func (r *fakeReporter) Start(s string)   { r.calls = append(r.calls, "start "+s) }
+func (r *fakeReporter) Update(d string)  { r.calls = append(r.calls, "update "+d) }
+func (r *fakeReporter) End(err error)    { r.calls = append(r.calls, fmt.Sprintf("end %v", err)) }
+func (r *fakeReporter) Skip(s string)    { r.calls = append(r.calls, "skip "+s) }
+func (r *fakeReporter) Println(s string) { r.calls = append(r.calls, "println "+s) }
 
 const freshOutput = `::mlforge step os detect the OS
 ::mlforge result os debian 13
@@ -66,10 +67,10 @@ func TestRunReportsStepsAndResult(t *testing.T) {
 	if res.OS != "debian 13" || res.Docker != "26.1.5" || res.Compose != "2.26.1" || res.Channel != "distro" || !res.Changed {
 		t.Errorf("result = %+v", res)
 	}
-	want := []string{"start detect the OS", "update Debian GNU/Linux 13 (trixie), distro packages", "end <nil>",
-		"start Docker Engine", "update apt-get update", "update installed 26.1.5 (distro)", "end <nil>",
+	want := []string{"start detect the OS", "end <nil>", "println    Debian GNU/Linux 13 (trixie), distro packages",
+		"start Docker Engine", "update apt-get update", "end <nil>", "println    installed 26.1.5 (distro)",
 		"start Compose v2", "skip already installed 2.26.1",
-		"start verify", "update docker 26.1.5 and compose 2.26.1 answer; a container runs", "end <nil>"}
+		"start verify", "end <nil>", "println    docker 26.1.5 and compose 2.26.1 answer; a container runs"}
 	if strings.Join(rep.calls, "\n") != strings.Join(want, "\n") {
 		t.Errorf("renderer calls:\n%s\nwant:\n%s", strings.Join(rep.calls, "\n"), strings.Join(want, "\n"))
 	}

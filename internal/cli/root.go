@@ -38,7 +38,7 @@ take --json.`,
 		c.GroupID = "project"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newVersionCmd(f)} {
+	for _, c := range []*cobra.Command{newBootstrapCmd(f), newVersionCmd(f)} {
 		c.GroupID = "other"
 		root.AddCommand(c)
 	}

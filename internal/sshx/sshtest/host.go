@@ -191,3 +191,19 @@ func (h *Host) remove() {
 	_ = exec.Command("docker", "rm", "-f", "-v", h.Name).Run()
 	_ = exec.Command("docker", "volume", "rm", "-f", h.Name).Run()
 }
+
+// AuthorizeIdentity lets the key in identity (another host's Identity) log
+// in to this host as every user, so one --identity reaches several hosts.
+func (h *Host) AuthorizeIdentity(t testing.TB, identity string) {
+	t.Helper()
+	pem, err := os.ReadFile(identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := ssh.ParsePrivateKey(pem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(signer.PublicKey())))
+	h.Exec(t, "for f in /root/.ssh/authorized_keys /home/*/.ssh/authorized_keys; do echo '"+line+"' >> \"$f\"; done")
+}
