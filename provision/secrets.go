@@ -1,0 +1,66 @@
+package provision
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// PassphraseEnv overrides the generated passphrase (for CI and teams).
+const PassphraseEnv = "MLFORGE_PASSPHRASE"
+
+// Passphrase returns the secrets passphrase of one environment: $MLFORGE_PASSPHRASE
+// when set, else the content of file, generated (32 random bytes) on first
+// use with mode 0600. A file readable by others is refused.
+func Passphrase(file string, getenv func(string) string) (string, error) {
+	if v := getenv(PassphraseEnv); v != "" {
+		return v, nil
+	}
+	b, err := os.ReadFile(file)
+	if err == nil {
+		st, serr := os.Stat(file)
+		if serr == nil && st.Mode().Perm()&0o077 != 0 {
+			return "", fmt.Errorf("passphrase file %s has mode %o; run chmod 600 %s", file, st.Mode().Perm(), file)
+		}
+		p := strings.TrimSpace(string(b))
+		if p == "" {
+			return "", fmt.Errorf("passphrase file %s is empty; restore it from a backup or set %s", file, PassphraseEnv)
+		}
+		return p, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("reading passphrase: %w", err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("generating passphrase: %w", err)
+	}
+	p := base64.RawURLEncoding.EncodeToString(raw)
+	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
+		return "", fmt.Errorf("creating %s: %w", filepath.Dir(file), err)
+	}
+	// Written aside, then linked: two first runs racing keep one passphrase.
+	f, err := os.CreateTemp(filepath.Dir(file), ".passphrase-*")
+	if err != nil {
+		return "", fmt.Errorf("writing passphrase: %w", err)
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.WriteString(p + "\n"); err != nil {
+		f.Close()
+		return "", fmt.Errorf("writing passphrase: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("writing passphrase: %w", err)
+	}
+	if err := os.Link(f.Name(), file); errors.Is(err, fs.ErrExist) {
+		return Passphrase(file, getenv)
+	} else if err != nil {
+		return "", fmt.Errorf("writing passphrase: %w", err)
+	}
+	return p, nil
+}
