@@ -53,9 +53,10 @@ shellcheck scripts/*.sh
 
 step "docker compose config"
 docker compose --profile jobs config --quiet
+COMPOSE_PROFILES=postgres docker compose config --quiet
 ( mv .env "$tmp/env"; trap 'mv "$tmp/env" .env' EXIT
-  if docker compose config --quiet 2>"$tmp/err"; then die "compose must refuse to run without the Grafana password"; fi
-  grep -q GRAFANA_ADMIN_PASSWORD "$tmp/err" || die "compose's error does not name GRAFANA_ADMIN_PASSWORD: $(cat "$tmp/err")" )
+  if docker compose config --quiet 2>"$tmp/err"; then die "compose must refuse to run without the generated passwords"; fi
+  grep -qE '(GRAFANA_ADMIN|POSTGRES)_PASSWORD' "$tmp/err" || die "compose's error does not name the missing password: $(cat "$tmp/err")" )
 
 step "prometheus config and alert rules (promtool)"
 prom_image=prom/prometheus:v2.55.1

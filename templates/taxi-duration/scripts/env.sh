@@ -1,5 +1,5 @@
 #!/bin/sh
-# Writes .env with a fresh Grafana admin password when it is missing (a new
+# Writes .env with fresh Grafana and PostgreSQL passwords when it is missing (a new
 # clone: .env is never committed). Never overwrites an existing .env.
 set -eu
 cd "$(dirname "$0")/.."
@@ -8,8 +8,13 @@ if [ -f .env ]; then
   exit 0
 fi
 # A password given in the environment (e.g. a CI secret) wins over a new one.
-password=${GRAFANA_ADMIN_PASSWORD:-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')}
+random() { od -An -N16 -tx1 /dev/urandom | tr -d ' \n'; }
+grafana=${GRAFANA_ADMIN_PASSWORD:-$(random)}
+postgres=${POSTGRES_PASSWORD:-$(random)}
 umask 077
-{ grep -v '^GRAFANA_ADMIN_PASSWORD=' .env.example; printf 'GRAFANA_ADMIN_PASSWORD=%s\n' "$password"; } > .env.tmp
+{
+  grep -v -e '^GRAFANA_ADMIN_PASSWORD=' -e '^POSTGRES_PASSWORD=' .env.example
+  printf 'GRAFANA_ADMIN_PASSWORD=%s\nPOSTGRES_PASSWORD=%s\n' "$grafana" "$postgres"
+} > .env.tmp
 mv .env.tmp .env
-echo "wrote .env (mode 0600) with a generated Grafana admin password"
+echo "wrote .env (mode 0600) with generated Grafana and PostgreSQL passwords"
