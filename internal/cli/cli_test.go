@@ -34,7 +34,8 @@ func TestExitCodesAndErrors(t *testing.T) {
 		errOut   string // substring of stderr
 		stdoutOK bool   // stdout may be non-empty
 	}{
-		{[]string{"bogus"}, 2, "error: unknown command \"bogus\" for \"mlforge\"\nhint: run 'mlforge --help' to see the commands\n", false},
+		{[]string{"zzzz"}, 2, "error: unknown command \"zzzz\" for \"mlforge\"\nhint: run 'mlforge --help' to see the commands\n", false},
+		{[]string{"lgos"}, 2, "error: unknown command \"lgos\" for \"mlforge\" (did you mean logs?)\n", false},
 		{[]string{"version", "--nope"}, 2, "error: unknown flag: --nope\nhint: run 'mlforge version --help' for the flags\n", false},
 		{[]string{"new"}, 2, "error: mlforge new takes one argument, the directory to create (got 0 arguments)\nhint: usage: mlforge new <dir> [flags]\n", false},
 		{[]string{"new", "x", "--template", "nope"}, 2, "error: --template: no template named \"nope\"", false},

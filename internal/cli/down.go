@@ -13,14 +13,14 @@ import (
 )
 
 func newDownCmd(f *Factory) *cobra.Command {
-	var env string
+	var tf targetFlags
 	var volumes, yes bool
 	cmd := &cobra.Command{
 		Use:   "down",
 		Short: "Stop and remove the stack's containers (volumes are kept)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, cfg, err := loadProject(f, env)
+			_, cfg, err := tf.resolve(f)
 			if err != nil {
 				return err
 			}
@@ -36,12 +36,16 @@ func newDownCmd(f *Factory) *cobra.Command {
 					return errors.New("cancelled: nothing was removed")
 				}
 			}
-			p := stack.NewLocal(dir, cfg, nil)
+			p, done, err := tf.openProject(cmd.Context(), f)
+			if err != nil {
+				return err
+			}
+			defer done()
 			step := &stack.Down{Compose: p.Compose, Volumes: volumes}
 			return pipeline.Run(cmd.Context(), ui.NewStatus(f.IO), []pipeline.Step{step})
 		},
 	}
-	cmd.Flags().StringVar(&env, "env", "", "environment from mlforge.yaml (default: dev)")
+	tf.add(cmd.Flags())
 	cmd.Flags().BoolVar(&volumes, "volumes", false, "also delete the named volumes (asks first)")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	return cmd

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 
 	"github.com/spf13/cobra"
 
@@ -65,3 +66,5 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	}
 	return nil
 }
+
+func sortStrings(s []string) { sort.Strings(s) }

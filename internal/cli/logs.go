@@ -7,22 +7,23 @@ import (
 )
 
 func newLogsCmd(f *Factory) *cobra.Command {
-	var env, since string
+	var tf targetFlags
+	var since string
 	var follow bool
 	var lines int
 	cmd := &cobra.Command{
 		Use:   "logs [service...]",
 		Short: "Show the logs of the stack's services",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, cfg, err := loadProject(f, env)
+			p, done, err := tf.openProject(cmd.Context(), f)
 			if err != nil {
 				return err
 			}
-			p := stack.NewLocal(dir, cfg, nil)
+			defer done()
 			return p.Compose.Run(cmd.Context(), stack.LogsArgs(args, follow, since, lines), f.IO.Out, f.IO.ErrOut)
 		},
 	}
-	cmd.Flags().StringVar(&env, "env", "", "environment from mlforge.yaml (default: dev)")
+	tf.add(cmd.Flags())
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep streaming new lines")
 	cmd.Flags().StringVar(&since, "since", "", "only lines since a time (2026-01-02T15:04:05) or a duration (10m)")
 	cmd.Flags().IntVarP(&lines, "tail", "n", 0, "only the last N lines per service (0: all)")

@@ -31,7 +31,12 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
-		err = errs.WithHint(errs.Usage(err), "run 'mlforge --help' to see the commands")
+		// cobra appends suggestions on lines of their own: fold them in.
+		msg, suggestions, _ := strings.Cut(err.Error(), "\n\nDid you mean this?\n")
+		if s := strings.Fields(suggestions); len(s) > 0 {
+			msg += " (did you mean " + strings.Join(s, " or ") + "?)"
+		}
+		err = errs.WithHint(errs.Usage(errors.New(strings.TrimSpace(msg))), "run 'mlforge --help' to see the commands")
 	}
 	Report(f.IO, err)
 	return errs.ExitCode(err)

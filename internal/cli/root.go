@@ -34,7 +34,8 @@ take --json.`,
 	root.SetHelpCommandGroupID("other")
 	root.SetCompletionCommandGroupID("other")
 	for _, c := range []*cobra.Command{newNewCmd(f), newTemplatesCmd(f), newConfigCmd(f),
-		newUpCmd(f), newDownCmd(f), newStatusCmd(f), newLogsCmd(f), newRunCmd(f)} {
+		newUpCmd(f), newDownCmd(f), newStatusCmd(f), newLogsCmd(f), newRunCmd(f),
+		newTunnelCmd(f), newSSHCmd(f)} {
 		c.GroupID = "project"
 		root.AddCommand(c)
 	}

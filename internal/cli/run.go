@@ -8,13 +8,14 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/mlforge/mlforge/internal/errs"
 	"github.com/mlforge/mlforge/internal/stack"
 )
 
 func newRunCmd(f *Factory) *cobra.Command {
-	var env string
+	var tf targetFlags
 	cmd := &cobra.Command{
 		Use:   "run <job>",
 		Short: "Run a one-shot job (train, monitor) and stream its output",
@@ -23,7 +24,7 @@ one-off container of the stack, streaming its output; the exit code is the
 job's.`,
 		Args: exactArgs(1, "one argument, the job to run"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, cfg, err := loadProject(f, env)
+			_, cfg, err := tf.resolve(f)
 			if err != nil {
 				return err
 			}
@@ -37,16 +38,32 @@ job's.`,
 				return errs.WithHint(errs.Usage(fmt.Errorf("no job named %q in mlforge.yaml (jobs: %s)", args[0], strings.Join(names, ", "))),
 					"declare it under jobs: in mlforge.yaml")
 			}
-			p := stack.NewLocal(dir, cfg, nil)
+			p, done, err := tf.openProject(cmd.Context(), f)
+			if err != nil {
+				return err
+			}
+			defer done()
 			err = p.Compose.Run(cmd.Context(), stack.RunArgs(job.Service), f.IO.Out, f.IO.ErrOut)
-			var exit *exec.ExitError
-			if errors.As(err, &exit) {
-				fmt.Fprintf(f.IO.ErrOut, "job %s exited with code %d\n", args[0], exit.ExitCode())
-				return &errs.SilentError{Code: exit.ExitCode()}
+			if code, ok := exitCode(err); ok {
+				fmt.Fprintf(f.IO.ErrOut, "job %s exited with code %d\n", args[0], code)
+				return &errs.SilentError{Code: code}
 			}
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&env, "env", "", "environment from mlforge.yaml (default: dev)")
+	tf.add(cmd.Flags())
 	return cmd
+}
+
+// exitCode extracts a command's exit status from a local or remote run.
+func exitCode(err error) (int, bool) {
+	var local *exec.ExitError
+	if errors.As(err, &local) {
+		return local.ExitCode(), true
+	}
+	var remote *ssh.ExitError
+	if errors.As(err, &remote) {
+		return remote.ExitStatus(), true
+	}
+	return 0, false
 }

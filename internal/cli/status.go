@@ -28,7 +28,7 @@ type serviceStatus struct {
 }
 
 func newStatusCmd(f *Factory) *cobra.Command {
-	var env string
+	var tf targetFlags
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "status",
@@ -36,11 +36,12 @@ func newStatusCmd(f *Factory) *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			dir, cfg, err := loadProject(f, env)
+			p, done, err := tf.openProject(ctx, f)
 			if err != nil {
 				return err
 			}
-			p := stack.NewLocal(dir, cfg, nil)
+			defer done()
+			cfg := p.Config
 			model, err := stack.LoadModel(ctx, p.Compose)
 			if err != nil {
 				return err
@@ -93,7 +94,7 @@ func newStatusCmd(f *Factory) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&env, "env", "", "environment from mlforge.yaml (default: dev)")
+	tf.add(cmd.Flags())
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	return cmd
 }

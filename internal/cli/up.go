@@ -15,12 +15,12 @@ import (
 
 // UpOptions are the inputs of `mlforge up`.
 type UpOptions struct {
-	Target  string
-	Env     string
-	Skip    []string
-	Timeout time.Duration
-	JSON    bool
-	Yes     bool
+	targetFlags
+	BuildOnHost bool
+	Skip        []string
+	Timeout     time.Duration
+	JSON        bool
+	Yes         bool
 }
 
 type upResult struct {
@@ -50,8 +50,8 @@ Running it again with nothing changed rebuilds and restarts nothing.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return upRun(cmd.Context(), f, opts) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Target, "target", "", "where to run: local, ssh or aws (default: mlforge.yaml's target)")
-	fl.StringVar(&opts.Env, "env", "", "environment from mlforge.yaml (default: dev)")
+	opts.targetFlags.add(fl)
+	fl.BoolVar(&opts.BuildOnHost, "build-on-host", false, "target ssh/aws: build the images on the host instead of here")
 	fl.StringArrayVar(&opts.Skip, "skip", nil, "service not to start (repeatable), e.g. --skip grafana")
 	fl.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "how long to wait for each service to become healthy")
 	fl.BoolVar(&opts.JSON, "json", false, "print the result as JSON")
@@ -61,20 +61,16 @@ Running it again with nothing changed rebuilds and restarts nothing.`,
 
 func upRun(ctx context.Context, f *Factory, opts *UpOptions) error {
 	start := time.Now()
-	dir, cfg, err := loadProject(f, opts.Env)
+	dir, cfg, err := opts.resolve(f)
 	if err != nil {
 		return err
 	}
-	if opts.Target != "" {
-		cfg.Target = opts.Target
-	}
 	switch cfg.Target {
-	case "local":
-	case "ssh", "aws":
-		return errs.WithHint(fmt.Errorf("--target %s: deploying to remote hosts is not available in this version", cfg.Target),
-			"run `mlforge up` for local Docker; `mlforge bootstrap --host` prepares a remote host")
-	default:
-		return errs.Usage(fmt.Errorf("--target %q: use local, ssh or aws", cfg.Target))
+	case "ssh":
+		return upRemote(ctx, f, opts, dir, cfg, start)
+	case "aws":
+		return errs.WithHint(fmt.Errorf("--target aws: provisioning is run by `mlforge preview` and the aws commands; deploy to the created host with --target ssh"),
+			"see `mlforge outputs` for the host")
 	}
 	engine, err := f.Engine()
 	if err != nil {

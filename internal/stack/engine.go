@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,6 +62,21 @@ func NewEngine() (*MobyEngine, error) {
 	}
 	return &MobyEngine{c: c, host: host}, nil
 }
+
+// NewEngineDialer connects to an engine through dial (for example the
+// Docker socket of a remote host reached over SSH); host names it in
+// messages.
+func NewEngineDialer(dial func(ctx context.Context, network, addr string) (net.Conn, error), host string) (*MobyEngine, error) {
+	c, err := client.New(client.WithHost("unix:///var/run/docker.sock"), client.WithDialContext(dial),
+		client.WithAPIVersionNegotiation())
+	if err != nil {
+		return nil, fmt.Errorf("docker client for %s: %w", host, err)
+	}
+	return &MobyEngine{c: c, host: host}, nil
+}
+
+// Client returns the underlying moby client.
+func (e *MobyEngine) Client() *client.Client { return e.c }
 
 // DockerHost returns the endpoint of the active docker context ("" for the
 // default), honouring DOCKER_HOST and DOCKER_CONTEXT like the docker CLI.

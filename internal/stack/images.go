@@ -18,6 +18,9 @@ type BuildImages struct {
 	Compose Compose
 	Model   *Model
 	Commit  string // short git commit, "" outside a repository
+	// LocalPath maps a build context of the model to this machine, when
+	// the model was read on a host that builds from a synced copy.
+	LocalPath func(string) string
 
 	// Built and Reused are filled by Run, by image reference.
 	Built, Reused []string
@@ -75,7 +78,11 @@ func (b *BuildImages) plan() ([]imageJob, error) {
 	byRef := map[string]*imageJob{}
 	for _, s := range b.Model.Built() {
 		ref := b.Model.ImageRef(s)
-		hash, err := ContentHash(s.Build)
+		build := *s.Build
+		if b.LocalPath != nil {
+			build.Context = b.LocalPath(build.Context)
+		}
+		hash, err := ContentHash(&build)
 		if err != nil {
 			return nil, fmt.Errorf("service %s: %w", s.Name, err)
 		}

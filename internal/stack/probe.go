@@ -14,19 +14,25 @@ type Prober interface {
 	Get(ctx context.Context, port int, path string) (status int, body []byte, err error)
 }
 
-// LocalProber reaches ports published on 127.0.0.1 (for remote hosts the
-// same prober runs over an SSH tunnel's local ports).
-type LocalProber struct{}
+// HTTPProber reaches ports published on 127.0.0.1: this machine's with the
+// default transport, a remote host's with a transport that dials through
+// SSH.
+type HTTPProber struct {
+	Transport http.RoundTripper // nil: http.DefaultTransport
+}
+
+// LocalProber probes this machine's loopback ports.
+var LocalProber = HTTPProber{}
 
 // Get implements Prober.
-func (LocalProber) Get(ctx context.Context, port int, path string) (int, []byte, error) {
+func (p HTTPProber) Get(ctx context.Context, port int, path string) (int, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d%s", port, path), nil)
 	if err != nil {
 		return 0, nil, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := (&http.Client{Transport: p.Transport}).Do(req)
 	if err != nil {
 		return 0, nil, err
 	}

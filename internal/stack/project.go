@@ -44,7 +44,7 @@ func NewLocal(dir string, cfg *config.Resolved, engine Engine) *Project {
 		Compose: &ExecCompose{Dir: dir, Files: []string{cfg.Compose.File}, Project: cfg.ComposeProject(),
 			Env: ComposeEnv(cfg.Config)},
 		Engine:    engine,
-		Prober:    LocalProber{},
+		Prober:    LocalProber,
 		LocalDisk: true,
 	}
 }
@@ -89,7 +89,7 @@ func (p *Project) PlanUp(model *Model, opts UpOptions) *Up {
 	modelSvc, port, health := ModelService(p.Config.Config)
 	services := model.LongRunning(opts.Skip)
 	return &Up{
-		Build: &BuildImages{Engine: p.Engine, Compose: p.Compose, Model: model, Commit: gitCommit(p.Dir)},
+		Build: &BuildImages{Engine: p.Engine, Compose: p.Compose, Model: model, Commit: GitCommit(p.Dir)},
 		Start: &StartServices{Engine: p.Engine, Compose: p.Compose, Services: services,
 			Lenient: map[string]bool{modelSvc: true}, Timeout: opts.Timeout},
 		Model: &EnsureModel{Compose: p.Compose, Prober: p.Prober, Service: modelSvc, Port: port,
@@ -97,8 +97,8 @@ func (p *Project) PlanUp(model *Model, opts UpOptions) *Up {
 	}
 }
 
-// gitCommit returns the short HEAD commit of the repository holding dir.
-func gitCommit(dir string) string {
+// GitCommit returns the short HEAD commit of the repository holding dir.
+func GitCommit(dir string) string {
 	repo, err := git.PlainOpenWithOptions(filepath.Clean(dir), &git.PlainOpenOptions{DetectDotGit: true})
 	if err != nil {
 		return ""

@@ -1,0 +1,56 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mlforge/mlforge/internal/errs"
+	"github.com/mlforge/mlforge/internal/remote"
+)
+
+func newSSHCmd(f *Factory) *cobra.Command {
+	var tf targetFlags
+	cmd := &cobra.Command{
+		Use:   "ssh [-- command...]",
+		Short: "Open a shell (or run a command) on the stack's host, in the project directory",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			_, cfg, err := tf.resolve(f)
+			if err != nil {
+				return err
+			}
+			if cfg.Target == "local" {
+				return errs.WithHint(errs.Usage(errors.New("the stack runs on this machine (target local)")),
+					"use --target ssh --host user@address for a remote host")
+			}
+			o, err := tf.sshOptions(cfg)
+			if err != nil {
+				return err
+			}
+			t, err := remote.Open(ctx, o, cfg)
+			if err != nil {
+				return errs.WithHint(fmt.Errorf("connecting to %s: %w", o.Target(), err), bootstrapHint(err))
+			}
+			defer t.Close()
+			in, ok := f.IO.In.(*os.File)
+			if !ok {
+				in = os.Stdin
+			}
+			command := "cd '" + strings.ReplaceAll(t.Dir, "'", `'\''`) + "' 2>/dev/null; exec \"${SHELL:-/bin/sh}\" -l"
+			if len(args) > 0 {
+				command = "cd '" + strings.ReplaceAll(t.Dir, "'", `'\''`) + "' 2>/dev/null; " + strings.Join(args, " ")
+			}
+			err = t.Client.Shell(ctx, in, f.IO.Out, f.IO.ErrOut, command)
+			if code, ok := exitCode(err); ok {
+				return &errs.SilentError{Code: code}
+			}
+			return err
+		},
+	}
+	tf.add(cmd.Flags())
+	return cmd
+}

@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/pflag"
+
+	"github.com/mlforge/mlforge/internal/config"
+	"github.com/mlforge/mlforge/internal/errs"
+	"github.com/mlforge/mlforge/internal/remote"
+	"github.com/mlforge/mlforge/internal/sshx"
+	"github.com/mlforge/mlforge/internal/stack"
+)
+
+// targetFlags choose where a command acts: the target and, for ssh, how
+// to reach and trust the host.
+type targetFlags struct {
+	Env        string
+	Target     string
+	Host       string
+	Identity   string
+	KnownHosts string
+	AcceptNew  bool
+}
+
+func (t *targetFlags) add(fl *pflag.FlagSet) {
+	fl.StringVar(&t.Env, "env", "", "environment from mlforge.yaml (default: dev)")
+	fl.StringVar(&t.Target, "target", "", "local, ssh or aws (default: mlforge.yaml's target)")
+	fl.StringVar(&t.Host, "host", "", "host for target ssh, user@address[:port] (default: ssh.host)")
+	fl.StringVarP(&t.Identity, "identity", "i", "", "private key file for the host (default: ssh.identity, else ssh-agent and ~/.ssh/id_*)")
+	fl.StringVar(&t.KnownHosts, "known-hosts", "", "known_hosts file (default: ssh.knownHosts, else ~/.ssh/known_hosts)")
+	fl.BoolVar(&t.AcceptNew, "accept-new", false, "trust and record the key of a host not yet in known_hosts")
+}
+
+// resolve loads the project and applies --target and --host.
+func (t *targetFlags) resolve(f *Factory) (string, *config.Resolved, error) {
+	dir, cfg, err := loadProject(f, t.Env)
+	if err != nil {
+		return "", nil, err
+	}
+	if t.Target != "" {
+		cfg.Target = t.Target
+	}
+	if t.Host != "" {
+		cfg.SSH.Host = t.Host
+		if cfg.Target == "local" && t.Target == "" {
+			cfg.Target = "ssh"
+		}
+	}
+	switch cfg.Target {
+	case "local", "ssh", "aws":
+	default:
+		return "", nil, errs.Usage(fmt.Errorf("--target %q: use local, ssh or aws", cfg.Target))
+	}
+	return dir, cfg, nil
+}
+
+// sshOptions turns the configuration and flags into connection options.
+func (t *targetFlags) sshOptions(cfg *config.Resolved) (sshx.Options, error) {
+	if cfg.SSH.Host == "" {
+		return sshx.Options{}, errs.WithHint(errs.Usage(errors.New("target ssh needs a host")),
+			"pass --host user@address[:port] or set ssh.host in mlforge.yaml")
+	}
+	h, err := config.ParseHost(cfg.SSH.Host)
+	if err != nil {
+		return sshx.Options{}, errs.Usage(fmt.Errorf("--host: %w", err))
+	}
+	o := sshx.Options{User: h.User, Addr: h.Addr, Port: h.Port, IdentityFile: cfg.SSH.Identity,
+		KnownHostsFile: cfg.SSH.KnownHosts, AcceptNew: t.AcceptNew}
+	if t.Identity != "" {
+		o.IdentityFile = t.Identity
+	}
+	if t.KnownHosts != "" {
+		o.KnownHostsFile = t.KnownHosts
+	}
+	if o.IdentityFile != "" {
+		if _, err := os.Stat(o.IdentityFile); err != nil {
+			return o, errs.Usage(fmt.Errorf("--identity %s: %w", o.IdentityFile, errors.Unwrap(err)))
+		}
+	}
+	return o, nil
+}
+
+// openProject returns the project's stack on its target, and a function
+// releasing the connection.
+func (t *targetFlags) openProject(ctx context.Context, f *Factory) (*stack.Project, func(), error) {
+	dir, cfg, err := t.resolve(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch cfg.Target {
+	case "local":
+		return stack.NewLocal(dir, cfg, nil), func() {}, nil
+	case "aws":
+		return nil, nil, errs.WithHint(errors.New("target aws: pass --target ssh --host with the host from `mlforge outputs`"),
+			"the aws target's host is reached over SSH like any other")
+	}
+	o, err := t.sshOptions(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	rt, err := remote.Open(ctx, o, cfg)
+	if err != nil {
+		return nil, nil, errs.WithHint(fmt.Errorf("connecting to %s: %w", o.Target(), err), bootstrapHint(err))
+	}
+	return rt.Project, func() { rt.Close() }, nil
+}

@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sort"
+	"strconv"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mlforge/mlforge/internal/errs"
+	"github.com/mlforge/mlforge/internal/remote"
+	"github.com/mlforge/mlforge/internal/ui"
+)
+
+type tunnelEntry struct {
+	Service  string `json:"service"`
+	Title    string `json:"title"`
+	LocalURL string `json:"url"`
+	Remote   int    `json:"remotePort"`
+}
+
+func newTunnelCmd(f *Factory) *cobra.Command {
+	var tf targetFlags
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "tunnel [service...]",
+		Short: "Forward the stack's ports on a remote host to 127.0.0.1 here, until Ctrl-C",
+		Long: `Open SSH port forwards from 127.0.0.1 on this machine to the services'
+ports on the host's loopback (nothing is exposed publicly), print the local
+URLs, and keep them open until Ctrl-C or SIGTERM. Each service gets the same
+port number here when it is free, another free port otherwise.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			_, cfg, err := tf.resolve(f)
+			if err != nil {
+				return err
+			}
+			if cfg.Target == "local" {
+				return errs.WithHint(errs.Usage(fmt.Errorf("the stack runs on this machine (target local): its ports are already on 127.0.0.1")),
+					"use --target ssh --host user@address for a remote host")
+			}
+			want := map[string]bool{}
+			for _, a := range args {
+				if s, ok := cfg.Services[a]; !ok || s.Port == 0 {
+					return errs.Usage(fmt.Errorf("no service %q with a port in mlforge.yaml", a))
+				}
+				want[a] = true
+			}
+			o, err := tf.sshOptions(cfg)
+			if err != nil {
+				return err
+			}
+			t, err := remote.Open(ctx, o, cfg)
+			if err != nil {
+				return errs.WithHint(fmt.Errorf("connecting to %s: %w", o.Target(), err), bootstrapHint(err))
+			}
+			defer t.Close()
+			var entries []tunnelEntry
+			var listeners []net.Listener
+			names := make([]string, 0, len(cfg.Services))
+			for n := range cfg.Services {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			for _, n := range names {
+				s := cfg.Services[n]
+				if s.Port == 0 || (len(want) > 0 && !want[n]) {
+					continue
+				}
+				l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(s.Port)))
+				if err != nil {
+					l, err = net.Listen("tcp", "127.0.0.1:0")
+				}
+				if err != nil {
+					return fmt.Errorf("listening for %s: %w", n, err)
+				}
+				listeners = append(listeners, l)
+				title := s.Title
+				if title == "" {
+					title = n
+				}
+				entries = append(entries, tunnelEntry{Service: n, Title: title, Remote: s.Port,
+					LocalURL: "http://" + l.Addr().String()})
+			}
+			if asJSON {
+				if err := writeJSON(f.IO.Out, entries); err != nil {
+					return err
+				}
+			} else {
+				rows := [][]string{{"SERVICE", "URL", "HOST PORT"}}
+				for _, e := range entries {
+					rows = append(rows, []string{e.Title, e.LocalURL, strconv.Itoa(e.Remote)})
+				}
+				ui.Table(f.IO.Out, rows)
+				fmt.Fprintf(f.IO.ErrOut, "forwarding to %s; Ctrl-C to stop\n", o.Target())
+			}
+			return forwardAll(ctx, t, listeners, entries)
+		},
+	}
+	tf.add(cmd.Flags())
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the forwards as JSON")
+	return cmd
+}
+
+// forwardAll serves every listener until ctx ends (Ctrl-C, SIGTERM).
+func forwardAll(ctx context.Context, t *remote.Target, ls []net.Listener, es []tunnelEntry) error {
+	var wg sync.WaitGroup
+	errc := make(chan error, len(ls))
+	for i, l := range ls {
+		wg.Add(1)
+		go func(l net.Listener, remotePort int) {
+			defer wg.Done()
+			if err := t.Client.Forward(ctx, l, net.JoinHostPort("127.0.0.1", strconv.Itoa(remotePort))); err != nil {
+				errc <- err
+			}
+		}(l, es[i].Remote)
+	}
+	wg.Wait()
+	close(errc)
+	return <-errc
+}

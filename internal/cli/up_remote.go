@@ -1,0 +1,154 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mlforge/mlforge/bootstrap"
+	"github.com/mlforge/mlforge/internal/config"
+	"github.com/mlforge/mlforge/internal/errs"
+	"github.com/mlforge/mlforge/internal/pipeline"
+	"github.com/mlforge/mlforge/internal/remote"
+	"github.com/mlforge/mlforge/internal/stack"
+	"github.com/mlforge/mlforge/internal/ui"
+)
+
+type remoteResult struct {
+	upResult
+	Host         string   `json:"host"`
+	Dir          string   `json:"dir"`
+	Shipped      []string `json:"shipped"`
+	ShippedBytes int64    `json:"shippedBytes"`
+	Synced       bool     `json:"synced"`
+}
+
+// upRemote deploys the stack to an SSH host: connect (host key verified),
+// bootstrap Docker there when needed, build here (or there), ship the
+// images, sync the project, start, train, report.
+func upRemote(ctx context.Context, f *Factory, opts *UpOptions, dir string, cfg *config.Resolved, start time.Time) error {
+	so, err := opts.sshOptions(cfg)
+	if err != nil {
+		return err
+	}
+	st := ui.NewStatus(f.IO)
+	st.Start("connect to " + so.Target())
+	t, err := remote.Open(ctx, so, cfg)
+	st.End(err)
+	if err != nil {
+		return errs.WithHint(fmt.Errorf("connecting to %s: %w", so.Target(), err), bootstrapHint(err))
+	}
+	defer func() { t.Close() }()
+
+	res, err := bootstrap.Run(ctx, bootstrap.SSHRunner{Client: t.Client}, bootstrap.Options{}, st)
+	if err != nil {
+		return errs.WithHint(fmt.Errorf("preparing %s: %w", so.Target(), err), bootstrapHint(err))
+	}
+	if res.Changed {
+		// The login user was just added to the docker group: only a new
+		// connection carries it.
+		if err := t.Reconnect(ctx, so, cfg); err != nil {
+			return err
+		}
+	}
+	p := t.Project
+	if err := pipeline.Run(ctx, st, []pipeline.Step{p.Preflight(nil)}); err != nil {
+		return err
+	}
+
+	local := stack.NewLocal(dir, cfg, nil)
+	sync := &remote.SyncProject{Host: t.Client, Src: dir, Dest: t.Dir}
+	var steps []pipeline.Step
+	var build *stack.BuildImages
+	var ship *remote.ShipImages
+	var model *stack.Model
+	if opts.BuildOnHost {
+		if err := pipeline.Run(ctx, st, []pipeline.Step{sync}); err != nil {
+			return err
+		}
+		if model, err = stack.LoadModel(ctx, p.Compose); err != nil {
+			return err
+		}
+		build = &stack.BuildImages{Engine: p.Engine, Compose: p.Compose, Model: model, Commit: stack.GitCommit(dir),
+			LocalPath: func(s string) string { return filepath.Join(dir, strings.TrimPrefix(s, t.Dir)) }}
+		steps = append(steps, build)
+	} else {
+		engine, err := f.Engine()
+		if err != nil {
+			return err
+		}
+		localEngine, ok := engine.(*stack.MobyEngine)
+		if !ok {
+			return fmt.Errorf("shipping images needs the Docker engine on this machine")
+		}
+		if model, err = stack.LoadModel(ctx, local.Compose); err != nil {
+			return err
+		}
+		build = &stack.BuildImages{Engine: engine, Compose: local.Compose, Model: model, Commit: stack.GitCommit(dir)}
+		ship = &remote.ShipImages{Local: localEngine.Client(), Remote: t.Engine.Client()}
+		steps = append(steps, build, ship, sync)
+	}
+	skip, err := stack.SkipSet(model, opts.Skip)
+	if err != nil {
+		return errs.Usage(err)
+	}
+	if ship != nil {
+		ship.Refs, ship.Pull = imagesToShip(model, skip)
+	}
+	up := p.PlanUp(model, stack.UpOptions{Skip: skip, Timeout: opts.Timeout})
+	steps = append(steps, up.Start, up.Model)
+	if err := pipeline.Run(ctx, st, steps); err != nil {
+		return err
+	}
+	list, err := stack.PS(ctx, p.Compose)
+	if err != nil {
+		return err
+	}
+	out := remoteResult{
+		upResult: upResult{Project: cfg.Project, Target: cfg.Target, Env: cfg.Env,
+			Endpoints: stack.Endpoints(cfg.Config, model, list, skip), ModelVersion: up.Model.Version,
+			Built: nonNil(build.Built), Reused: nonNil(build.Reused), Trained: up.Model.Trained,
+			Seconds: time.Since(start).Seconds()},
+		Host: so.Target(), Dir: t.Dir, Synced: sync.Changed, Shipped: []string{},
+	}
+	if ship != nil {
+		out.Shipped, out.ShippedBytes = nonNil(ship.Shipped), ship.Bytes
+	}
+	if opts.JSON {
+		return writeJSON(f.IO.Out, out)
+	}
+	printEndpoints(f, out.Endpoints, out.ModelVersion)
+	fmt.Fprintf(f.IO.Out, "\nThe ports are on %s's loopback: `mlforge tunnel` forwards them to this machine.\n", so.Target())
+	return nil
+}
+
+// imagesToShip splits the images of the services that run on the host
+// into those built here and those the host should pull.
+func imagesToShip(model *stack.Model, skip map[string]bool) (built, pull []string) {
+	seen := map[string]bool{}
+	for _, name := range sortedServiceNames(model) {
+		s := model.Services[name]
+		ref := model.ImageRef(s)
+		if skip[name] || seen[ref] {
+			continue
+		}
+		seen[ref] = true
+		if s.Build != nil {
+			built = append(built, ref)
+		} else {
+			pull = append(pull, ref)
+		}
+	}
+	return built, pull
+}
+
+func sortedServiceNames(m *stack.Model) []string {
+	names := make([]string, 0, len(m.Services))
+	for n := range m.Services {
+		names = append(names, n)
+	}
+	sortStrings(names)
+	return names
+}
