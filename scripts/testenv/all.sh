@@ -12,3 +12,4 @@ compose_pid=$!
 "$here/hosts.sh"
 wait "$compose_pid"
 "$here/pulumi.sh"
+"$here/moto.sh"
