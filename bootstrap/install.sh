@@ -363,12 +363,12 @@ else
 fi
 
 # --- start the daemon -----------------------------------------------------
-# wait_docker SECONDS: true once the daemon answers.
+# wait_docker SECONDS: true once the daemon answers (polled 5 times a second).
 wait_docker() {
 	i=0
-	while [ "$i" -lt "$1" ]; do
-		docker info >/dev/null 2>&1 && return 0
-		sleep 1
+	while [ "$i" -lt $(($1 * 5)) ]; do
+		[ -S /var/run/docker.sock ] && docker version >/dev/null 2>&1 && return 0
+		sleep 0.2 2>/dev/null || sleep 1
 		i=$((i + 1))
 	done
 	return 1
