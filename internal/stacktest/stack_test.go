@@ -27,9 +27,13 @@ func requireStack(t *testing.T) {
 // serves.
 func TestStackEndToEnd(t *testing.T) {
 	requireStack(t)
+	start := time.Now()
+	step := func(what string) { t.Logf("%-34s at %5.1fs", what, time.Since(start).Seconds()) }
 	p := Scaffold(t, Options{Env: map[string]string{"MODEL_POLL_SECONDS": "2"}})
-	t.Logf("images built in %s", p.Build(t).Round(time.Second))
+	p.Build(t)
+	step("images built")
 	p.Up(t)
+	step("stack healthy")
 	ctx := context.Background()
 	serve := p.Ports.Serve
 
@@ -41,9 +45,11 @@ func TestStackEndToEnd(t *testing.T) {
 	if !strings.Contains(out, "version 1") || !strings.Contains(out, "is now @production") {
 		t.Fatalf("train did not promote version 1:\n%s", tail(out, 10))
 	}
+	step("trained")
 	if err := WaitHTTP(ctx, Local(serve, "/health"), http.StatusOK, 60*time.Second); err != nil {
 		t.Fatalf("the server did not load the promoted model: %v\n%s", err, p.Logs("serve"))
 	}
+	step("model loaded")
 
 	pred, err := Predict(ctx, serve, CourseRide)
 	if err != nil {
@@ -76,6 +82,7 @@ func TestStackEndToEnd(t *testing.T) {
 		t.Fatalf("after a rejected candidate the server must still serve version 1: %+v, %v", pred, err)
 	}
 
+	step("retrained, alias kept")
 	// Moving the alias by hand: the server switches without a restart.
 	if err := SetAlias(ctx, p.Ports.MLflow, "taxi-duration", "production", "2"); err != nil {
 		t.Fatal(err)
@@ -84,10 +91,12 @@ func TestStackEndToEnd(t *testing.T) {
 		t.Fatalf("%v\n%s", err, p.Logs("serve"))
 	}
 
+	step("alias moved, new model served")
 	time.Sleep(1500 * time.Millisecond) // the server flushes its prediction log every 0.5 s
 	if out := p.Run(t, "monitor"); !strings.Contains(out, "drift share") {
 		t.Fatalf("monitor did not report drift:\n%s", tail(out, 10))
 	}
+	step("monitored")
 	prom := p.Ports.Prometheus
 	share, err := WaitPrometheus(ctx, prom, "taxi_drift_share", 90*time.Second)
 	if err != nil {
@@ -107,6 +116,7 @@ func TestStackEndToEnd(t *testing.T) {
 	if _, err := WaitPrometheus(ctx, prom, `taxi_requests_total{code="200"} > 0`, 60*time.Second); err != nil {
 		t.Fatalf("prometheus does not scrape the model server: %v", err)
 	}
+	step("drift metrics in prometheus")
 }
 
 // checkBadInput posts rides with a bad field and wants a 4xx naming it.
