@@ -1,0 +1,120 @@
+package provision
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/mlforge/mlforge/bootstrap"
+	"github.com/mlforge/mlforge/internal/config"
+	awsstack "github.com/mlforge/mlforge/stacks/aws"
+)
+
+// HomeEnv overrides the mlforge directory (~/.mlforge).
+const HomeEnv = "MLFORGE_HOME"
+
+// Home returns the mlforge directory: $MLFORGE_HOME or ~/.mlforge.
+func Home(getenv func(string) string) (string, error) {
+	if h := getenv(HomeEnv); h != "" {
+		return h, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("finding the home directory: %w (set %s)", err, HomeEnv)
+	}
+	return filepath.Join(home, ".mlforge"), nil
+}
+
+// NoncurrentDays is how long replaced artifact versions are kept.
+const NoncurrentDays = 30
+
+// AWSInputs is what PrepareAWS needs besides the configuration.
+type AWSInputs struct {
+	Cfg        *config.Resolved
+	ProjectDir string // holds the compose file
+	KeyDir     string // the environment's key directory (EnvDir)
+	DeleteData bool
+	// CallerCIDR detects the caller's /32 when aws.sshCidrs is empty.
+	CallerCIDR func(ctx context.Context) (string, error)
+}
+
+// AWSSetup is one environment's program configuration and keys.
+type AWSSetup struct {
+	Stack  awsstack.Config
+	Keys   *Keys
+	Region string
+}
+
+// PrepareAWS loads (or generates) the environment's keys, renders the
+// host's cloud-init and resolves the SSH allow-list and images.
+func PrepareAWS(ctx context.Context, in AWSInputs) (*AWSSetup, error) {
+	c := in.Cfg
+	keys, err := EnvKeys(in.KeyDir)
+	if err != nil {
+		return nil, err
+	}
+	fp, err := keys.HostKeyFingerprint()
+	if err != nil {
+		return nil, err
+	}
+	images, err := BuiltImages(filepath.Join(in.ProjectDir, c.Compose.File))
+	if err != nil {
+		return nil, fmt.Errorf("compose.file: %w", err)
+	}
+	cidrs := c.AWS.SSHCidrs
+	if len(cidrs) == 0 {
+		if in.CallerCIDR == nil {
+			return nil, fmt.Errorf("aws.sshCidrs is empty and the caller's address cannot be detected; list your networks in aws.sshCidrs")
+		}
+		cidr, err := in.CallerCIDR(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("aws.sshCidrs is empty and detecting your public address failed: %w; list your networks in aws.sshCidrs", err)
+		}
+		cidrs = []string{cidr}
+	}
+	ud, err := bootstrap.CloudInit(bootstrap.CloudInitOptions{
+		User: c.AWS.SSHUser, HostKeys: []bootstrap.HostKey{keys.Host}, AuthorizedKeys: []string{keys.PublicKey},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rendering the host's cloud-init: %w", err)
+	}
+	sc := awsstack.Config{
+		Project: c.Project, Env: c.Env, InstanceType: c.AWS.InstanceType, Spot: c.AWS.Spot,
+		VolumeSize: c.AWS.VolumeSize, AMI: c.AWS.AMI, SSHUser: c.AWS.SSHUser, SSHCidrs: cidrs,
+		Images: images, KeepImages: c.AWS.KeepImages, NoncurrentDays: NoncurrentDays,
+		PublicKey: keys.PublicKey, HostKeyFingerprint: fp, UserData: string(ud), DeleteData: in.DeleteData,
+	}
+	if err := sc.Validate(); err != nil {
+		return nil, err
+	}
+	return &AWSSetup{Stack: sc, Keys: keys, Region: c.AWS.Region}, nil
+}
+
+// EngineOptions are the Automation API options of this environment's stack.
+func (s *AWSSetup) EngineOptions(home string, c *config.Resolved) Options {
+	return Options{
+		Project: c.Project, Env: c.Env, Home: home,
+		Backend: c.AWS.Backend, SecretsProvider: c.AWS.SecretsProvider,
+		Program: awsstack.Program(s.Stack),
+		Config:  map[string]string{"aws:region": s.Region},
+	}
+}
+
+// HostFromOutputs builds the SSH target from the stack outputs.
+func (s *AWSSetup) HostFromOutputs(out map[string]Output) (*Host, error) {
+	str := func(k string) string { v, _ := out[k].Value.(string); return v }
+	h := &Host{
+		InstanceID: str(awsstack.OutInstanceID), Address: str(awsstack.OutPublicIP), Port: 22,
+		User: str(awsstack.OutSSHUser), KeyFile: s.Keys.KeyFile, HostKey: s.Keys.Host.Public,
+		HostKeyFingerprint: str(awsstack.OutHostKeyFingerprint),
+	}
+	if h.InstanceID == "" || h.User == "" {
+		return nil, fmt.Errorf("stack outputs lack the instance id or SSH user (got %v); run mlforge refresh, then up again", out)
+	}
+	if want, _ := s.Keys.HostKeyFingerprint(); h.HostKeyFingerprint != want {
+		return nil, fmt.Errorf("the host was created with host key %s but this machine holds %s; the environment's keys under %s do not match its stack",
+			h.HostKeyFingerprint, want, filepath.Dir(s.Keys.KeyFile))
+	}
+	return h, nil
+}
