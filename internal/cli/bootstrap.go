@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"time"
@@ -84,6 +85,14 @@ func bootstrapRun(ctx context.Context, f *Factory, opts *BootstrapOptions) error
 	}
 	results := make([]*bootstrap.Result, len(targets))
 	errsByHost := make([]error, len(targets))
+	if opts.Local && os.Geteuid() != 0 && f.IO.CanPrompt() {
+		// Ask for the sudo password now, before the status line animates.
+		sudo := exec.CommandContext(ctx, "sudo", "-v")
+		sudo.Stdin, sudo.Stdout, sudo.Stderr = f.IO.In, f.IO.ErrOut, f.IO.ErrOut
+		if err := sudo.Run(); err != nil {
+			return errs.WithHint(fmt.Errorf("sudo -v: %w", err), "bootstrap --local needs root: run it as root or with a user that may use sudo")
+		}
+	}
 	if len(targets) == 1 {
 		results[0], errsByHost[0] = bootstrapOne(ctx, targets[0], bo, f.IO.CanPrompt(), ui.NewStatus(f.IO))
 	} else {
