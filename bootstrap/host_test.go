@@ -196,7 +196,7 @@ func TestConnectionCutMidInstall(t *testing.T) {
 	c := dial(t, h, "root")
 	st := &cutter{Status: ui.NewPlainStatus(logWriter{t}), cut: func() { c.Close() }}
 	_, err := bootstrapHost(t, c, bootstrap.Options{LockTimeout: 2 * time.Minute}, st)
-	if err == nil || !strings.Contains(err.Error(), "interrupted during docker engine") || !strings.Contains(err.Error(), "safe to run again") {
+	if err == nil || !strings.Contains(err.Error(), "bootstrap interrupted during") || !strings.Contains(err.Error(), "safe to run again") {
 		t.Fatalf("err = %v, want an interrupted install", err)
 	}
 	res, err := bootstrapHost(t, dial(t, h, "root"), bootstrap.Options{LockTimeout: 2 * time.Minute}, nil)
