@@ -211,7 +211,7 @@ func explain(err error, o Options) error {
 			"run the same command again: it continues from where this one stopped")
 	case strings.Contains(msg, "no resource plugin") || strings.Contains(msg, "failed to load plugin") || strings.Contains(msg, "could not find plugin"):
 		return errs.WithHint(fmt.Errorf("%s: %s", firstLine(msg), lineWith(msg, "plugin")),
-			"the Pulumi provider plugin is missing and could not be downloaded; on a connected machine run: pulumi plugin install resource aws")
+			"the Pulumi provider plugin is missing and could not be downloaded; on a connected machine run: pulumi plugin install resource aws 6.83.4 (with the same PULUMI_HOME)")
 	case strings.Contains(msg, "incorrect passphrase") || strings.Contains(msg, "passphrase must be set"):
 		return errs.WithHint(fmt.Errorf("%s: %s", firstLine(msg), lineWith(msg, "passphrase")),
 			fmt.Sprintf("the stack's secrets were encrypted with another passphrase: set %s or restore %s", PassphraseEnv, filepath.Join(EnvDir(o.Home, o.Project, o.Env), "passphrase")))

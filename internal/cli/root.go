@@ -35,11 +35,11 @@ take --json.`,
 	root.SetCompletionCommandGroupID("other")
 	for _, c := range []*cobra.Command{newNewCmd(f), newTemplatesCmd(f), newConfigCmd(f),
 		newUpCmd(f), newDownCmd(f), newStatusCmd(f), newLogsCmd(f), newRunCmd(f),
-		newTunnelCmd(f), newSSHCmd(f)} {
+		newTunnelCmd(f), newSSHCmd(f), newPreviewCmd(f), newDestroyCmd(f), newRefreshCmd(f), newOutputsCmd(f)} {
 		c.GroupID = "project"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newBootstrapCmd(f), newVersionCmd(f)} {
+	for _, c := range []*cobra.Command{newBootstrapCmd(f), newDoctorCmd(f), newVersionCmd(f)} {
 		c.GroupID = "other"
 		root.AddCommand(c)
 	}

@@ -62,6 +62,13 @@ func PlanOffline(c Config, region string) (*Plan, error) {
 			res = append(res, r)
 		}
 	}
+	// Registration order varies run to run; plans must diff cleanly.
+	sort.SliceStable(res, func(i, j int) bool {
+		if res[i].Name != res[j].Name {
+			return res[i].Name < res[j].Name
+		}
+		return res[i].Type < res[j].Type
+	})
 	return &Plan{Resources: res, Outputs: outputs}, nil
 }
 

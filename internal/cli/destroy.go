@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mlforge/mlforge/provision"
+	awsstack "github.com/mlforge/mlforge/stacks/aws"
+)
+
+// DestroyOptions are the inputs of `mlforge destroy`.
+type DestroyOptions struct {
+	targetFlags
+	Yes        bool
+	DeleteData bool
+	JSON       bool
+}
+
+func newDestroyCmd(f *Factory) *cobra.Command {
+	opts := &DestroyOptions{}
+	cmd := &cobra.Command{
+		Use:   "destroy",
+		Short: "Remove the environment's AWS infrastructure",
+		Long: `Remove the environment's AWS infrastructure: the host, its security group,
+key pair and role. (mlforge down stops the stack and keeps the infrastructure.)
+
+The artifact bucket and the image repositories hold data: they are kept (and
+forgotten by the stack) unless --delete-data is given, which deletes them with
+their contents. The list of what goes is shown first; on a terminal you are
+asked, otherwise --yes is required.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return destroyRun(cmd.Context(), f, opts) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Env, "env", "", "environment from mlforge.yaml (default: dev)")
+	fl.StringVar(&opts.Target, "target", "", "target (only aws has infrastructure to destroy)")
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
+	fl.BoolVar(&opts.DeleteData, "delete-data", false, "also delete the artifact bucket and image repositories with their contents")
+	fl.BoolVar(&opts.JSON, "json", false, "print the result as JSON")
+	return cmd
+}
+
+type destroyResult struct {
+	Project string             `json:"project"`
+	Env     string             `json:"env"`
+	Removed []provision.Change `json:"removed"`
+	Kept    []string           `json:"kept"`
+}
+
+func destroyRun(ctx context.Context, f *Factory, opts *DestroyOptions) error {
+	dir, cfg, err := opts.resolve(f)
+	if err != nil {
+		return err
+	}
+	env, err := openAWS(ctx, f, dir, cfg, opts.DeleteData)
+	if err != nil {
+		return err
+	}
+	outs, err := env.engine.Outputs(ctx)
+	if err != nil {
+		return err
+	}
+	plan, err := env.engine.PreviewDestroy(ctx)
+	if err != nil {
+		return err
+	}
+	res := destroyResult{Project: cfg.Project, Env: cfg.Env, Removed: plan.Changes, Kept: []string{}}
+	if !plan.HasChanges() {
+		fmt.Fprintf(f.IO.ErrOut, "%s has nothing to destroy\n", env.engine.Name())
+		if opts.JSON {
+			return writeJSON(f.IO.Out, res)
+		}
+		return nil
+	}
+	if !opts.DeleteData {
+		res.Kept = dataOf(outs)
+	}
+	printPlan(f, plan)
+	question := fmt.Sprintf("Destroy %d resources of %s?", len(plan.Changes), env.engine.Name())
+	if opts.DeleteData {
+		question = fmt.Sprintf("Destroy %d resources of %s, DELETING the artifact bucket and image repositories with their contents?", len(plan.Changes), env.engine.Name())
+	} else if len(res.Kept) > 0 {
+		fmt.Fprintf(f.IO.ErrOut, " kept (data; --delete-data removes them): %v\n", res.Kept)
+	}
+	if err := confirm(f, opts.Yes, question, "pass --yes to destroy without a terminal"); err != nil {
+		return err
+	}
+	progress := provision.NewProgressList(f.IO.ErrOut, f.IO.ColorEnabled())
+	if opts.DeleteData {
+		// Record force-delete and no-retain on the data first, so destroy removes it.
+		if _, err := env.engine.Up(ctx, progress); err != nil {
+			return fmt.Errorf("preparing the data for deletion: %w", err)
+		}
+	}
+	if err := env.engine.Destroy(ctx, progress); err != nil {
+		return err
+	}
+	if opts.JSON {
+		return writeJSON(f.IO.Out, res)
+	}
+	fmt.Fprintf(f.IO.Out, "%s destroyed: %s\n", env.engine.Name(), progress.Summary())
+	for _, k := range res.Kept {
+		fmt.Fprintf(f.IO.Out, "kept: %s\n", k)
+	}
+	return nil
+}
+
+// dataOf names the bucket and repositories found in the outputs.
+func dataOf(outs map[string]provision.Output) []string {
+	var kept []string
+	if b, ok := outs[awsstack.OutBucket].Value.(string); ok && b != "" {
+		kept = append(kept, "s3://"+b)
+	}
+	if repos, ok := outs[awsstack.OutRepositoryURLs].Value.(map[string]any); ok {
+		for _, u := range repos {
+			if s, ok := u.(string); ok {
+				kept = append(kept, s)
+			}
+		}
+	}
+	sort.Strings(kept)
+	return kept
+}

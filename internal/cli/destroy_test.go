@@ -1,0 +1,37 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mlforge/mlforge/internal/errs"
+	"github.com/mlforge/mlforge/internal/iostreams"
+	"github.com/mlforge/mlforge/provision"
+)
+
+func TestConfirmNeedsYesWithoutTerminal(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	f := &Factory{IO: ios}
+	err := confirm(f, false, "Destroy?", "pass --yes to destroy without a terminal")
+	if !errs.IsUsage(err) || errs.Hint(err) != "pass --yes to destroy without a terminal" {
+		t.Errorf("no terminal: %v (hint %q)", err, errs.Hint(err))
+	}
+	if err := confirm(f, true, "Destroy?", ""); err != nil {
+		t.Errorf("--yes: %v", err)
+	}
+}
+
+func TestDataOfNamesWhatIsKept(t *testing.T) {
+	outs := map[string]provision.Output{
+		"bucketName":     {Value: "taxi-dev-artifacts-123"},
+		"repositoryUrls": {Value: map[string]any{"serve": "1.dkr.ecr.x.amazonaws.com/serve", "jobs": "1.dkr.ecr.x.amazonaws.com/jobs"}},
+	}
+	got := strings.Join(dataOf(outs), " ")
+	want := "1.dkr.ecr.x.amazonaws.com/jobs 1.dkr.ecr.x.amazonaws.com/serve s3://taxi-dev-artifacts-123"
+	if got != want {
+		t.Errorf("dataOf = %q, want %q", got, want)
+	}
+	if len(dataOf(nil)) != 0 {
+		t.Error("dataOf(nil) not empty")
+	}
+}

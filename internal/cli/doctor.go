@@ -1,0 +1,206 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/spf13/cobra"
+	"golang.org/x/crypto/ssh/agent"
+
+	"github.com/mlforge/mlforge/internal/awsapi"
+	"github.com/mlforge/mlforge/internal/errs"
+	"github.com/mlforge/mlforge/internal/ui"
+	"github.com/mlforge/mlforge/provision"
+)
+
+// check is one doctor finding.
+type check struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+	Fix    string `json:"fix,omitempty"`
+}
+
+func newDoctorCmd(f *Factory) *cobra.Command {
+	var env string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "Check what the targets need: pulumi, AWS credentials and region, Docker, Compose, ssh-agent",
+		Long: `Check this machine for what mlforge's targets need and say how to fix what is
+missing: the pulumi CLI and AWS credentials (STS caller identity) and region
+for target aws, the Docker engine and Compose v2 for local builds, and an
+ssh-agent for target ssh. Exits with status 1 when a check fails.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return doctorRun(cmd.Context(), f, env, asJSON) },
+	}
+	cmd.Flags().StringVar(&env, "env", "", "environment whose aws.region to check (default: dev)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the checks as JSON")
+	return cmd
+}
+
+func doctorRun(ctx context.Context, f *Factory, env string, asJSON bool) error {
+	region := awsDeps.Getenv("AWS_REGION")
+	if region == "" {
+		region = awsDeps.Getenv("AWS_DEFAULT_REGION")
+	}
+	regionSource := "AWS_REGION"
+	if _, cfg, err := loadProject(f, env); err == nil {
+		region, regionSource = cfg.AWS.Region, "aws.region in mlforge.yaml"
+	}
+	checks := []check{checkPulumi(ctx), checkRegion(region, regionSource)}
+	checks = append(checks, checkCredentials(ctx, region), checkDocker(ctx), checkCompose(ctx), checkAgent())
+	failed := 0
+	for _, c := range checks {
+		if !c.OK {
+			failed++
+		}
+	}
+	if asJSON {
+		if err := writeJSON(f.IO.Out, checks); err != nil {
+			return err
+		}
+	} else {
+		rows := [][]string{{"", "CHECK", "RESULT"}}
+		for _, c := range checks {
+			mark := "✓"
+			if !c.OK {
+				mark = "✗"
+			}
+			rows = append(rows, []string{mark, c.Name, c.Detail})
+		}
+		ui.Table(f.IO.Out, rows)
+		for _, c := range checks {
+			if !c.OK && c.Fix != "" {
+				fmt.Fprintf(f.IO.Out, "\n%s: %s", c.Name, c.Fix)
+			}
+		}
+		if failed > 0 {
+			fmt.Fprintln(f.IO.Out)
+		}
+	}
+	if failed > 0 {
+		return &errs.SilentError{Code: 1}
+	}
+	return nil
+}
+
+func checkPulumi(ctx context.Context) check {
+	c := check{Name: "pulumi CLI"}
+	home, err := provision.Home(awsDeps.Getenv)
+	if err != nil {
+		c.Detail = err.Error()
+		return c
+	}
+	userHome, _ := os.UserHomeDir()
+	cli := provision.CLI{Home: home, UserHome: userHome, Install: func(context.Context, string) (auto.PulumiCommand, error) {
+		return nil, errors.New("not installed (doctor does not download)")
+	}}
+	cmd, err := cli.Locate(ctx)
+	if err != nil {
+		c.Detail = "not found"
+		c.Fix = errs.Hint(err)
+		return c
+	}
+	c.OK, c.Detail = true, "version "+cmd.Version().String()
+	return c
+}
+
+func checkRegion(region, source string) check {
+	c := check{Name: "AWS region"}
+	if region == "" {
+		c.Detail, c.Fix = "not set", "set aws.region in mlforge.yaml (or AWS_REGION)"
+		return c
+	}
+	c.OK, c.Detail = true, region+" (from "+source+")"
+	return c
+}
+
+func checkCredentials(ctx context.Context, region string) check {
+	c := check{Name: "AWS credentials", Fix: "configure credentials: `aws configure`, `aws sso login --profile P` with AWS_PROFILE=P, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"}
+	if region == "" {
+		region = "us-east-1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	client, err := awsDeps.NewAWS(ctx, region)
+	if err == nil {
+		var id awsapi.Identity
+		if id, err = client.CallerIdentity(ctx); err == nil {
+			c.OK, c.Detail, c.Fix = true, id.ARN, ""
+			return c
+		}
+	}
+	c.Detail = firstLineOf(err.Error())
+	return c
+}
+
+func checkDocker(ctx context.Context) check {
+	out, err := runQuick(ctx, "docker", "version", "--format", "{{.Server.Version}}")
+	if err != nil {
+		return check{Name: "Docker engine", Detail: out, Fix: "install Docker Engine (https://docs.docker.com/engine/install/) and start it; add yourself to the docker group"}
+	}
+	return check{Name: "Docker engine", OK: true, Detail: "version " + out}
+}
+
+func checkCompose(ctx context.Context) check {
+	out, err := runQuick(ctx, "docker", "compose", "version", "--short")
+	if err != nil {
+		return check{Name: "Docker Compose v2", Detail: out, Fix: "install the Compose v2 plugin (package docker-compose-plugin or docker-compose-v2)"}
+	}
+	return check{Name: "Docker Compose v2", OK: true, Detail: "version " + out}
+}
+
+func checkAgent() check {
+	c := check{Name: "ssh-agent", Fix: "for target ssh start one and add your key: eval \"$(ssh-agent)\" && ssh-add (target aws uses the environment's own key and does not need it)"}
+	sock := awsDeps.Getenv("SSH_AUTH_SOCK")
+	if sock == "" {
+		c.Detail = "SSH_AUTH_SOCK not set"
+		return c
+	}
+	conn, err := net.DialTimeout("unix", sock, 2*time.Second)
+	if err != nil {
+		c.Detail = "not reachable at " + sock
+		return c
+	}
+	defer conn.Close()
+	keys, err := agent.NewClient(conn).List()
+	if err != nil {
+		c.Detail = "not answering: " + err.Error()
+		return c
+	}
+	if len(keys) == 0 {
+		c.Detail, c.Fix = "running, no keys", "add your key: ssh-add"
+		return c
+	}
+	c.OK, c.Detail, c.Fix = true, fmt.Sprintf("%d keys", len(keys)), ""
+	return c
+}
+
+// runQuick runs a local command with a short timeout, returning its trimmed output.
+func runQuick(ctx context.Context, name string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	s := firstLineOf(strings.TrimSpace(out.String()))
+	if err != nil && s == "" {
+		s = err.Error()
+	}
+	return s, err
+}
+
+func firstLineOf(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
