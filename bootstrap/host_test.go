@@ -3,6 +3,7 @@ package bootstrap_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -235,5 +236,19 @@ func TestCloudInitSchema(t *testing.T) {
 		if err != nil || !strings.Contains(string(out), "Valid schema") {
 			t.Fatalf("cloud-init schema rejected the user data (%v):\n%s\n--- user data\n%s", err, out, data)
 		}
+	}
+}
+
+// TestSudoNeedsPassword: a user whose sudo asks for a password gets an
+// error saying so, and nothing runs.
+func TestSudoNeedsPassword(t *testing.T) {
+	t.Parallel()
+	h := sshtest.Start(t, sshtest.Trixie)
+	res, err := bootstrapHost(t, dial(t, h, sshtest.PasswordUser), bootstrap.Options{}, nil)
+	if !errors.Is(err, sshx.ErrSudoPassword) || !strings.Contains(err.Error(), sshtest.PasswordUser+"@127.0.0.1") {
+		t.Fatalf("err = %v, want the sudo password error naming the host", err)
+	}
+	if len(res.Steps) != 0 {
+		t.Fatalf("steps ran without root: %+v", res.Steps)
 	}
 }
