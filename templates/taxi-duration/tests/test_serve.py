@@ -1,4 +1,5 @@
 import json
+import os
 
 import pytest
 from starlette.testclient import TestClient
@@ -146,3 +147,14 @@ def test_read_predictions_skips_cut_lines_and_old_rows(tmp_path):
         f.write('{"ts": 300, "PULoc')
     assert [r["prediction"] for r in read_predictions(tmp_path)] == [4.0, 5.0]
     assert [r["prediction"] for r in read_predictions(tmp_path, since=150)] == [5.0]
+
+
+def test_forget_dead_workers(tmp_path, monkeypatch):
+    from taxi_duration import metrics
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    dead = 2**22 + 12345  # above the default pid_max: never a live process
+    (tmp_path / f"gauge_livemin_{dead}.db").write_bytes(b"")
+    (tmp_path / f"gauge_livemin_{os.getpid()}.db").write_bytes(b"")
+    metrics.forget_dead_workers()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"gauge_livemin_{os.getpid()}.db"]

@@ -8,6 +8,7 @@ every worker's values.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -38,13 +39,33 @@ PREDICTIONS = Histogram(
 MODEL_VERSION = Gauge(
     "taxi_model_version",
     "Registry version of the model being served.",
-    multiprocess_mode="max",
+    multiprocess_mode="livemax",
 )
 MODEL_LOADED = Gauge(
     "taxi_model_loaded",
     "1 when a model is loaded and predictions are served.",
-    multiprocess_mode="min",
+    multiprocess_mode="livemin",
 )
+
+
+def forget_dead_workers() -> None:
+    """Drop the live gauges of worker processes that are gone (a worker
+    restarted by uvicorn leaves its files behind)."""
+    root = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not root:
+        return
+    pids = set()
+    for path in Path(root).glob("gauge_live*_*.db"):
+        pid = path.stem.rsplit("_", 1)[-1]
+        if pid.isdigit():
+            pids.add(int(pid))
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            multiprocess.mark_process_dead(pid, root)
+        except PermissionError:
+            pass
 
 
 def render() -> tuple[bytes, str]:

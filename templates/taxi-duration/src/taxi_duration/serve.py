@@ -173,8 +173,14 @@ def create_app(source: ModelSource, predlog: PredictionLog | None, poll_seconds:
     return app
 
 
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
 def app_from_env() -> Starlette:
-    """Build the app from the environment (the uvicorn factory)."""
+    """Build the app from the environment (the uvicorn factory, run in each worker)."""
+    _configure_logging()
+    metrics.forget_dead_workers()
     s = Settings()
     source = RegistrySource(s.tracking_uri, s.model_name, s.model_alias)
     return create_app(source, PredictionLog(s.predictions_dir), s.poll_seconds)
@@ -184,7 +190,7 @@ def main() -> None:
     """Run the server with uvicorn."""
     import uvicorn
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _configure_logging()
     s = Settings()
     if s.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="prometheus-")
@@ -195,6 +201,9 @@ def main() -> None:
         port=s.port,
         workers=s.workers,
         access_log=False,
+        # Workers import mlflow and scikit-learn before answering the
+        # supervisor's first ping: give slow machines time.
+        timeout_worker_healthcheck=60,
         log_level="info",
     )
 
