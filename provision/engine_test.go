@@ -51,7 +51,7 @@ func testProgram(hosts int, hold <-chan struct{}) pulumi.RunFunc {
 }
 
 // testOptions points a stack at a fresh mlforge directory and file backend.
-func testOptions(t *testing.T, home string, prog pulumi.RunFunc) Options {
+func testOptions(t testing.TB, home string, prog pulumi.RunFunc) Options {
 	t.Helper()
 	testenv.RequirePulumi(t)
 	userHome, _ := os.UserHomeDir()
