@@ -7,6 +7,7 @@
 #     the file backend (go test -bench in provision).
 # Usage: bench/provision.sh [runs]   (default 10; needs the pulumi CLI from
 # scripts/testenv/pulumi.sh)
+# shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 RUNS=${1:-10}
 need hyperfine
@@ -29,12 +30,12 @@ services:
 YAML
 export MLFORGE_HOME="$work/home"
 
-cd "$proj"
+cd "$proj" || exit 1
 count=$("$bin" preview --offline --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
 hyperfine -N --warmup 2 --runs "$RUNS" --export-json "$work/offline.json" "$bin preview --offline --json" >/dev/null
 echo "offline preview (mlforge preview --offline --json): $(mean_ms "$work/offline.json") ms mean over $RUNS runs, $count resources"
 
-cd "$repo"
+cd "$repo" || exit 1
 PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true go test -run '^$' -bench UpDestroy -benchtime "${RUNS}x" ./provision |
   awk '/^BenchmarkUpDestroy/ {
     for (i = 1; i <= NF; i++) {

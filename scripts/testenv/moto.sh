@@ -2,6 +2,7 @@
 # Installs moto's server (a local stand-in for the AWS APIs) in a venv under
 # the test cache; tests start it on a 127.0.0.1 port. Idempotent.
 set -euo pipefail
+# shellcheck source=scripts/testenv/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 MOTO_VERSION=${MOTO_VERSION:-5.1.22}
