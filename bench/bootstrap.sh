@@ -15,8 +15,12 @@ docker image inspect "$IMAGE" >/dev/null 2>&1 || { echo "missing $IMAGE: run scr
 
 work=$(mktemp -d)
 hosts=()
-cleanup() {
+remove_hosts() {
   for h in "${hosts[@]}"; do docker rm -f -v "$h" >/dev/null 2>&1 || true; docker volume rm -f "$h" >/dev/null 2>&1 || true; done
+  hosts=()
+}
+cleanup() {
+  remove_hosts
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -31,7 +35,7 @@ caps=(AUDIT_CONTROL AUDIT_READ AUDIT_WRITE BLOCK_SUSPEND CHOWN DAC_OVERRIDE DAC_
 capflags=()
 for c in "${caps[@]}"; do capflags+=(--cap-add "$c"); done
 
-# start_host NAME: a fresh host; prints "root@127.0.0.1:PORT".
+# start_host NAME: a fresh host; sets HOST (container) and TARGET (root@127.0.0.1:PORT).
 start_host() {
   local name="mlforge-bench-$1-$$"
   hosts+=("$name")
@@ -45,7 +49,7 @@ start_host() {
     if (exec 3<>"/dev/tcp/127.0.0.1/$port" && head -c 4 <&3 | grep -q SSH) 2>/dev/null; then break; fi
     sleep 0.2
   done
-  echo "$name root@127.0.0.1:$port"
+  HOST=$name TARGET="root@127.0.0.1:$port"
 }
 
 now() { echo "$EPOCHREALTIME"; }
@@ -60,31 +64,35 @@ setsid dockerd >/var/log/dockerd.log 2>&1 </dev/null &
 until docker info >/dev/null 2>&1; do sleep 0.2; done
 docker compose version >/dev/null'
 
-bare=() fresh=() own=()
+bare=() fresh=() own=() noop=()
 for r in $(seq "$ROUNDS"); do
-  read -r name _ < <(start_host "bare$r")
-  t=$(now); docker exec "$name" sh -c "$bare_install"; bare+=("$(since "$t")")
-  read -r _ target < <(start_host "fresh$r")
+  start_host "bare$r"
+  t=$(now); docker exec "$HOST" sh -c "$bare_install"; bare+=("$(since "$t")")
+  start_host "fresh$r"
+  target=$TARGET
   t=$(now); mlforge --host "$target" --json; fresh+=("$(since "$t")")
   # What mlforge adds around the same package install and daemon start.
   own+=("$(jq -r --argjson wall "${fresh[-1]}" '.hosts[0].steps | map(select(.id == "engine" or .id == "daemon") | .seconds) | $wall - add | . * 100 | round / 100' "$work/last.json")")
+  if [ "$r" = "$ROUNDS" ]; then
+    for _ in 1 2 3 4 5; do t=$(now); mlforge --host "$target"; noop+=("$(since "$t")"); done
+  fi
+  remove_hosts
   echo "round $r: bare install ${bare[-1]}s, mlforge bootstrap ${fresh[-1]}s (of which ${own[-1]}s outside apt and dockerd start)" >&2
 done
 bare_med=$(printf '%s\n' "${bare[@]}" | median)
 fresh_med=$(printf '%s\n' "${fresh[@]}" | median)
 own_med=$(printf '%s\n' "${own[@]}" | median)
 
-noop=()
-for _ in 1 2 3 4 5; do t=$(now); mlforge --host "$target"; noop+=("$(since "$t")"); done
 noop_med=$(printf '%s\n' "${noop[@]}" | median)
 
 targets=()
-for i in 1 2 3 4; do read -r _ tg < <(start_host "many$i"); targets+=(--host "$tg"); done
+for i in 1 2 3 4; do start_host "many$i"; targets+=(--host "$TARGET"); done
 t=$(now); mlforge "${targets[@]}"; many=$(since "$t")
+remove_hosts
 
 # The same 4-at-once with the bare install: what the machine itself allows.
 names=()
-for i in 1 2 3 4; do read -r n _ < <(start_host "bare-many$i"); names+=("$n"); done
+for i in 1 2 3 4; do start_host "bare-many$i"; names+=("$HOST"); done
 t=$(now)
 pids=()
 for n in "${names[@]}"; do docker exec "$n" sh -c "$bare_install" & pids+=($!); done
