@@ -14,7 +14,9 @@ import time
 from pathlib import Path
 
 import mlflow
+import mlflow.sklearn
 import pandas as pd
+from mlflow.exceptions import MlflowException
 from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
 
 from taxi_duration import drift
@@ -31,7 +33,12 @@ def reference_frame(s: Settings) -> pd.DataFrame:
     trips = read_trips(s.train_data)
     if len(trips) > s.reference_rows:
         trips = trips.sample(s.reference_rows, random_state=1)
-    model = mlflow.sklearn.load_model(f"models:/{s.model_name}@{s.model_alias}")
+    try:
+        model = mlflow.sklearn.load_model(f"models:/{s.model_name}@{s.model_alias}")
+    except MlflowException as exc:
+        raise ValueError(
+            f"loading models:/{s.model_name}@{s.model_alias}: {exc.message} (run the train job first: make train)"
+        ) from exc
     rides = trips[list(RIDE_FIELDS)].reset_index(drop=True)
     return rides.assign(prediction=model.predict(rides))
 
