@@ -129,6 +129,9 @@ func planOf(changes []Change, summary map[apitype.OpType]int) *Plan {
 
 // Up creates or updates the resources and returns the outputs.
 func (e *Engine) Up(ctx context.Context, sink Sink) (map[string]Output, error) {
+	if err := e.settlePending(ctx, sink); err != nil {
+		return nil, err
+	}
 	ch, wait := stream(sink)
 	res, err := e.stack.Up(ctx, optup.EventStreams(ch), optup.SuppressProgress())
 	wait()

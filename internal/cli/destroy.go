@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -90,8 +91,9 @@ func destroyRun(ctx context.Context, f *Factory, opts *DestroyOptions) error {
 	}
 	progress := provision.NewProgressList(f.IO.ErrOut, f.IO.ColorEnabled())
 	if opts.DeleteData {
-		// Record force-delete and no-retain on the data first, so destroy removes it.
-		if _, err := env.engine.Up(ctx, progress); err != nil {
+		// Record force-delete and no-retain on the data resources only, so
+		// destroy removes them with their contents.
+		if err := env.engine.UpTargets(ctx, progress, dataURNs(plan)); err != nil {
 			return fmt.Errorf("preparing the data for deletion: %w", err)
 		}
 	}
@@ -106,6 +108,17 @@ func destroyRun(ctx context.Context, f *Factory, opts *DestroyOptions) error {
 		fmt.Fprintf(f.IO.Out, "kept: %s\n", k)
 	}
 	return nil
+}
+
+// dataURNs are the bucket and repositories (with their side resources).
+func dataURNs(plan *provision.Plan) []string {
+	var urns []string
+	for _, c := range plan.Changes {
+		if strings.HasPrefix(c.Type, "aws:s3/") || strings.HasPrefix(c.Type, "aws:ecr/") {
+			urns = append(urns, c.URN)
+		}
+	}
+	return urns
 }
 
 // dataOf names the bucket and repositories found in the outputs.

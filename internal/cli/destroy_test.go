@@ -35,3 +35,14 @@ func TestDataOfNamesWhatIsKept(t *testing.T) {
 		t.Error("dataOf(nil) not empty")
 	}
 }
+
+func TestDataURNs(t *testing.T) {
+	plan := &provision.Plan{Changes: []provision.Change{
+		{Type: "aws:s3/bucketV2:BucketV2", URN: "u1"}, {Type: "aws:s3/bucketVersioningV2:BucketVersioningV2", URN: "u2"},
+		{Type: "aws:ecr/repository:Repository", URN: "u3"}, {Type: "aws:ec2/instance:Instance", URN: "u4"},
+		{Type: "aws:iam/role:Role", URN: "u5"},
+	}}
+	if got := strings.Join(dataURNs(plan), ","); got != "u1,u2,u3" {
+		t.Errorf("dataURNs = %s", got)
+	}
+}
