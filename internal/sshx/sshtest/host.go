@@ -3,6 +3,14 @@
 // host keys, a generated login key, a passwordless-sudo user, and enough
 // privileges for a Docker engine to run inside. They are reached only
 // through sshd published on 127.0.0.1.
+//
+// For containers to run inside a host (not only dockerd), the host gets
+// every capability but CAP_SYS_MODULE and CAP_SYS_RESOURCE, no seccomp or
+// AppArmor profile, all devices, the machine's /sys/fs/cgroup mounted
+// read-write (Docker mounts it read-only otherwise) and /proc/sys remounted
+// read-write (Docker 26 sets per-container sysctls); /var/lib/docker is a
+// volume so overlay2 works. No systemd runs there: like WSL and many
+// devcontainers, the install script starts dockerd directly.
 package sshtest
 
 import (
