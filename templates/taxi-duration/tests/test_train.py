@@ -82,3 +82,25 @@ def test_promote_if_better(current, current_rmse, new_rmse, promoted):
     d = promote_if_better(client, "taxi-duration", "production", "2", new_rmse, lambda v: current_rmse)
     assert d.promoted is promoted
     assert client.alias_to == ("2" if promoted else current)
+
+
+def test_run_tracks_registers_and_promotes(trips_files, tmp_path, monkeypatch):
+    """The whole training job against a throwaway local MLflow store."""
+    from taxi_duration.loader import RegistrySource
+    from taxi_duration.settings import Settings
+    from taxi_duration.train import run
+
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    uri = f"file://{tmp_path}/mlruns"
+    s = Settings(tracking_uri=uri)
+    source = RegistrySource(uri, s.model_name, s.model_alias)
+    assert source.current_version() is None
+
+    first = run(s, *trips_files)
+    assert first.promoted and first.version == "1"
+    assert source.current_version() == "1"
+    second = run(s, *trips_files)  # same data: not better, the alias stays
+    assert not second.promoted and second.version == "2"
+    assert second.previous_rmse == pytest.approx(first.rmse)
+    assert source.current_version() == "1"
+    assert Scorer(source.load("1").model).fast
