@@ -271,11 +271,11 @@ docker_repo() {
 	[ "$PLAN" = 1 ] || arch=$(dpkg --print-architecture)
 	line="deb [arch=$arch signed-by=$key] $url $CODENAME stable"
 	if [ "$PLAN" = 1 ]; then printf '+ echo "%s" > %s\n' "$line" "$list"; else printf '%s\n' "$line" >"$list"; fi
-	APT_UPDATED=0
 	# Leave no broken source behind when the repository does not answer.
-	if ! (apt_update); then
+	detail "apt-get update"
+	if ! retry 3 apt-get -q -o Acquire::Retries=3 -o DPkg::Lock::Timeout="$LOCK_TIMEOUT" update; then
 		rm -f "$list"
-		fail "apt-get update with Docker's repository failed; removed $list"
+		fail "apt-get update with Docker's repository $url failed (see the output above); removed $list again"
 	fi
 	APT_UPDATED=1
 }

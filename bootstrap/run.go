@@ -148,7 +148,9 @@ func (p *progress) endStep(ev Event) {
 		p.st.Skip(ev.Text)
 	case EventFail:
 		s.Status = "failed"
-		p.failed = &StepError{Host: p.res.Host, Step: s.Title, Message: ev.Text, Output: p.output}
+		if p.failed == nil { // the first failure is the cause
+			p.failed = &StepError{Host: p.res.Host, Step: s.Title, Message: ev.Text, Output: p.output}
+		}
 		p.st.End(errors.New(ev.Text))
 	}
 	p.res.Steps = append(p.res.Steps, *s)
