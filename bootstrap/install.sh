@@ -273,6 +273,7 @@ docker_repo() {
 	if [ "$PLAN" = 1 ]; then printf '+ echo "%s" > %s\n' "$line" "$list"; else printf '%s\n' "$line" >"$list"; fi
 	# Leave no broken source behind when the repository does not answer.
 	detail "apt-get update"
+	wait_locks
 	if ! retry 3 apt-get -q -o Acquire::Retries=3 -o DPkg::Lock::Timeout="$LOCK_TIMEOUT" update; then
 		rm -f "$list"
 		fail "apt-get update with Docker's repository $url failed (see the output above); removed $list again"
