@@ -48,7 +48,7 @@ step "pytest (unit tests)"
 "$py/pytest" -p no:cacheprovider
 
 step "actionlint"
-actionlint -color=false
+actionlint -color=false .github/workflows/*.yml
 shellcheck scripts/*.sh
 
 step "docker compose config"
