@@ -12,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 . scripts/testenv/lib.sh
+command -v curl >/dev/null || die "curl is not installed"
 DURATION=${DURATION:-15s}
 CONNECTIONS=${CONNECTIONS:-16}
 THREADS=${THREADS:-2}

@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/testenv/lib.sh
+command -v curl >/dev/null || die "curl is not installed"
 COLD=${COLD:-1}
 services=(mlflow serve prometheus pushgateway)
 

@@ -3,6 +3,7 @@
 # actionlint (built once from the Go module proxy into the cache) and a
 # Python 3.11 that can create virtualenvs. Idempotent.
 set -euo pipefail
+# shellcheck source=scripts/testenv/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 ACTIONLINT_VERSION=${ACTIONLINT_VERSION:-v1.7.12}
