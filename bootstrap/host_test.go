@@ -80,7 +80,8 @@ func TestFreshHost(t *testing.T) {
 	t.Parallel()
 	h := sshtest.Start(t, sshtest.Trixie)
 	c := dial(t, h, sshtest.SudoUser)
-	res, err := bootstrapHost(t, c, bootstrap.Options{LockTimeout: time.Minute}, nil)
+	// Pinned to what Debian 13 ships, so the pins resolve through apt for real.
+	res, err := bootstrapHost(t, c, bootstrap.Options{LockTimeout: time.Minute, DockerVersion: "26.1", ComposeVersion: "2.26"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,6 +173,13 @@ func TestAptLockHeld(t *testing.T) {
 	}
 	if out, _ := h.TryExec("command -v dockerd || echo absent"); !strings.Contains(out, "absent") {
 		t.Errorf("installed despite the lock: %s", out)
+	}
+
+	// Once the lock is free, a version the mirror does not have is refused by name.
+	h.Exec(t, "pkill -x perl; sleep 0.5")
+	_, err = bootstrapHost(t, c, bootstrap.Options{DockerVersion: "19.03"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "docker.io 19.03 is not available from the distro packages (available: 26.1") {
+		t.Errorf("err = %v, want the unavailable pin named with what is available", err)
 	}
 }
 
