@@ -95,7 +95,7 @@ func upRemote(ctx context.Context, f *Factory, opts *UpOptions, dir string, cfg 
 		return errs.Usage(err)
 	}
 	if ship != nil {
-		ship.Refs, ship.Pull = imagesToShip(model, skip)
+		ship.Refs, ship.Pull = imagesToShip(model, cfg.Config, skip)
 	}
 	up := p.PlanUp(model, stack.UpOptions{Skip: skip, Timeout: opts.Timeout})
 	steps = append(steps, up.Start, up.Model)
@@ -125,13 +125,18 @@ func upRemote(ctx context.Context, f *Factory, opts *UpOptions, dir string, cfg 
 }
 
 // imagesToShip splits the images of the services that run on the host
-// into those built here and those the host should pull.
-func imagesToShip(model *stack.Model, skip map[string]bool) (built, pull []string) {
+// (those without a profile, and the jobs) into those built here and those
+// the host should pull.
+func imagesToShip(model *stack.Model, cfg *config.Config, skip map[string]bool) (built, pull []string) {
+	jobs := map[string]bool{}
+	for _, j := range cfg.Jobs {
+		jobs[j.Service] = true
+	}
 	seen := map[string]bool{}
 	for _, name := range sortedServiceNames(model) {
 		s := model.Services[name]
 		ref := model.ImageRef(s)
-		if skip[name] || seen[ref] {
+		if skip[name] || seen[ref] || (len(s.Profiles) > 0 && !jobs[name]) {
 			continue
 		}
 		seen[ref] = true

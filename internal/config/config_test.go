@@ -224,3 +224,14 @@ func TestEmptyValuesTakeDefaults(t *testing.T) {
 		t.Errorf("empty required key: %v", err)
 	}
 }
+
+func TestServiceModel(t *testing.T) {
+	cfg, err := Parse("mlforge.yaml", []byte("project: taxi\nservices:\n  serve: {role: model, model: taxi-duration@production}\n"))
+	if err != nil || cfg.Services["serve"].Model != "taxi-duration@production" {
+		t.Fatalf("%v %+v", err, cfg)
+	}
+	_, err = Parse("mlforge.yaml", []byte("project: taxi\nservices:\n  serve: {model: taxi-duration}\n"))
+	if err == nil || !strings.Contains(err.Error(), `services.serve.model: "taxi-duration" does not match`) {
+		t.Errorf("model without alias: %v", err)
+	}
+}

@@ -48,6 +48,7 @@ type Service struct {
 	PortEnv string `yaml:"portEnv,omitempty" pattern:"^[A-Z_][A-Z0-9_]*$" doc:"Variable the compose file reads the published port from (e.g. SERVE_PORT)."`
 	Health  string `yaml:"health,omitempty" pattern:"^/" doc:"HTTP path answering 200 when the service is ready (e.g. /health)."`
 	Title   string `yaml:"title,omitempty" doc:"Name shown in the endpoints table (e.g. MLflow UI)."`
+	Model   string `yaml:"model,omitempty" pattern:"^[^@\\s]+@[^@\\s]+$" doc:"For the model service: the registered model it serves, as NAME@ALIAS in the tracking service's registry; up trains only when the alias does not exist."`
 }
 
 // Job is a one-shot compose service run on demand.

@@ -45,7 +45,7 @@ func TestBlankUpIsIdempotent(t *testing.T) {
 	if len(res.Endpoints) != 1 || !res.Endpoints[0].Healthy || res.Endpoints[0].URL != fmt.Sprintf("http://127.0.0.1:%d", port) {
 		t.Errorf("endpoints %+v", res.Endpoints)
 	}
-	for _, step := range []string{" ✓ preflight", " ✓ build images", " ✓ start services", " - train the first model (no model service"} {
+	for _, step := range []string{" ✓ preflight", " ✓ build images", " ✓ start services", " - serve a model (no model service"} {
 		if !strings.Contains(first.errOut, step) {
 			t.Errorf("progress lacks %q", step)
 		}

@@ -28,7 +28,7 @@ type Compose struct {
 // Run implements stack.Compose.
 func (c *Compose) Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var b strings.Builder
-	b.WriteString("cd " + quote(c.Dir) + " && exec env")
+	b.WriteString("cd " + quote(c.Dir) + " 2>/dev/null; exec env")
 	for _, e := range c.Env {
 		b.WriteString(" " + quote(e))
 	}

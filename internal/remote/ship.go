@@ -3,7 +3,6 @@ package remote
 import (
 	"archive/tar"
 	"bufio"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,6 +13,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/moby/moby/client"
 
 	"github.com/mlforge/mlforge/internal/pipeline"
@@ -77,6 +77,10 @@ func (s *ShipImages) Run(ctx context.Context, r pipeline.Reporter) error {
 		}
 		s.Bytes += n
 		s.Shipped = append(s.Shipped, ref)
+		// Later images reuse the layers this one brought.
+		for _, c := range chainIDs(local.RootFS.Layers) {
+			hostChains[c] = true
+		}
 	}
 	r.Update(fmt.Sprintf("%d shipped (%s), %d already there", len(s.Shipped), human(s.Bytes), len(s.Skipped)))
 	return nil

@@ -83,7 +83,9 @@ func LogsArgs(services []string, follow bool, since string, lines int) []string 
 	return append(args, services...)
 }
 
-// RunArgs are the compose arguments running a one-shot job service.
+// RunArgs are the compose arguments running a one-shot job service. No
+// --profile: compose enables the profile of a service named on the command
+// line, and enabling every profile would pull images of unrelated ones.
 func RunArgs(service string) []string {
-	return []string{"--profile", "*", "run", "--rm", "--no-TTY", service}
+	return []string{"run", "--rm", "--no-TTY", service}
 }

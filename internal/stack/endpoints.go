@@ -64,6 +64,17 @@ func ModelService(cfg *config.Config) (name string, port int, health string) {
 	return "", 0, ""
 }
 
+// TrackingPort returns the published port of the service with role
+// tracking (0 if none).
+func TrackingPort(cfg *config.Config) int {
+	for _, n := range sortedNames(cfg.Services) {
+		if s := cfg.Services[n]; s.Role == "tracking" {
+			return s.Port
+		}
+	}
+	return 0
+}
+
 // TrainJob returns the compose service of the job run on up ("" if none).
 func TrainJob(cfg *config.Config) string {
 	for _, n := range sortedNames(cfg.Jobs) {

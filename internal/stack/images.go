@@ -105,7 +105,7 @@ func (b *BuildImages) plan() ([]imageJob, error) {
 }
 
 func (b *BuildImages) build(ctx context.Context, r pipeline.Reporter, jobs []imageJob) error {
-	args := []string{"--profile", "*", "build"}
+	args := []string{"build"}
 	var names []string
 	for _, j := range jobs {
 		args = append(args, j.services[0])

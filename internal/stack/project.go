@@ -93,7 +93,8 @@ func (p *Project) PlanUp(model *Model, opts UpOptions) *Up {
 		Start: &StartServices{Engine: p.Engine, Compose: p.Compose, Services: services,
 			Lenient: map[string]bool{modelSvc: true}, Timeout: opts.Timeout},
 		Model: &EnsureModel{Compose: p.Compose, Prober: p.Prober, Service: modelSvc, Port: port,
-			HealthPath: health, Job: TrainJob(p.Config.Config), Timeout: opts.Timeout},
+			HealthPath: health, Job: TrainJob(p.Config.Config), Timeout: opts.Timeout,
+			Registered: p.Config.Services[modelSvc].Model, TrackingPort: TrackingPort(p.Config.Config)},
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -103,7 +104,7 @@ func TestBuildImagesSkipsUnchanged(t *testing.T) {
 	c := &fakeCompose{handlers: map[string]func([]string, io.Writer, io.Writer) error{
 		"build": func(args []string, _, _ io.Writer) error {
 			builds++
-			for _, svc := range args[3:] {
+			for _, svc := range args[1:] {
 				e.images[model.ImageRef(model.Services[svc])] = fmt.Sprintf("sha256:%s-%d", svc, builds)
 			}
 			return nil
@@ -179,6 +180,57 @@ func TestParsePS(t *testing.T) {
 		list, err := parsePS([]byte(in))
 		if err != nil || len(list) != 2 || list[0].Service != "db" || list[1].Describe() != "healthy" || list[0].Describe() != "exited (1)" {
 			t.Errorf("parsePS(%q) = %+v, %v", in, list, err)
+		}
+	}
+}
+
+// fakeProber answers paths by prefix with a status.
+type fakeProber struct {
+	mu     sync.Mutex
+	status map[string]int
+}
+
+func (f *fakeProber) set(prefix string, status int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.status[prefix] = status
+}
+
+func (f *fakeProber) Get(ctx context.Context, port int, path string) (int, []byte, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for prefix, status := range f.status {
+		if strings.HasPrefix(path, prefix) {
+			return status, []byte(`{"model_version": "3"}`), nil
+		}
+	}
+	return 0, nil, errors.New("connection refused")
+}
+
+// A restarted model server with a model in the registry is waited for,
+// not retrained; without the alias, the training job runs.
+func TestEnsureModelTrainsOnlyWithoutTheAlias(t *testing.T) {
+	for _, tc := range []struct {
+		aliasStatus int
+		wantTrain   bool
+	}{{200, false}, {404, true}} {
+		prober := &fakeProber{status: map[string]int{"/api/2.0/mlflow/registered-models/alias": tc.aliasStatus}}
+		c := &fakeCompose{handlers: map[string]func([]string, io.Writer, io.Writer) error{
+			"run": func([]string, io.Writer, io.Writer) error { prober.set("/health", 200); return nil },
+		}}
+		e := &EnsureModel{Compose: c, Prober: prober, Service: "serve", Port: 9696, HealthPath: "/health", Job: "train",
+			Registered: "taxi-duration@production", TrackingPort: 5000, Poll: time.Millisecond, Timeout: time.Second}
+		if _, skip := e.Skip(context.Background()); skip {
+			t.Fatal("skipped while the server was not ready")
+		}
+		if !tc.wantTrain {
+			go func() { time.Sleep(20 * time.Millisecond); prober.set("/health", 200) }()
+		}
+		if err := e.Run(context.Background(), &recorder{}); err != nil {
+			t.Fatal(err)
+		}
+		if e.Trained != tc.wantTrain || c.called("run") != map[bool]int{true: 1, false: 0}[tc.wantTrain] || e.Version != "3" {
+			t.Errorf("alias HTTP %d: trained=%v runs=%d version=%q", tc.aliasStatus, e.Trained, c.called("run"), e.Version)
 		}
 	}
 }

@@ -3,6 +3,9 @@ package stack
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/mlforge/mlforge/internal/errs"
@@ -19,14 +22,21 @@ type EnsureModel struct {
 	Port       int    // its published port
 	HealthPath string // readiness path, 200 once a model is loaded
 	Job        string // compose service of the training job
-	Timeout    time.Duration
-	Poll       time.Duration
+	// Registered is NAME@ALIAS of the model the service serves, and
+	// TrackingPort the registry's port: with both, training runs only when
+	// the alias does not exist (a restarted server is waited for instead).
+	Registered   string
+	TrackingPort int
+	Timeout      time.Duration
+	Poll         time.Duration
 
 	Trained bool
 	Version string
+	// registered is set by Skip when the registry already has the model.
+	registered bool
 }
 
-func (e *EnsureModel) String() string { return "train the first model" }
+func (e *EnsureModel) String() string { return "serve a model" }
 
 // Skip implements pipeline.Skipper.
 func (e *EnsureModel) Skip(ctx context.Context) (string, bool) {
@@ -37,15 +47,24 @@ func (e *EnsureModel) Skip(ctx context.Context) (string, bool) {
 		e.Version = v
 		return fmt.Sprintf("%s already serves model version %s", e.Service, v), true
 	}
+	if name, alias, ok := strings.Cut(e.Registered, "@"); ok && e.TrackingPort != 0 {
+		if exists, err := AliasExists(ctx, e.Prober, e.TrackingPort, name, alias); err == nil && exists {
+			e.registered = true
+		}
+	}
 	return "", false
 }
 
 // Run implements pipeline.Step.
 func (e *EnsureModel) Run(ctx context.Context, r pipeline.Reporter) error {
-	if err := RunJob(ctx, e.Compose, e.Job, r); err != nil {
-		return err
+	if e.registered {
+		r.Update(fmt.Sprintf("%s exists: waiting for %s to load it", e.Registered, e.Service))
+	} else {
+		if err := RunJob(ctx, e.Compose, e.Job, r); err != nil {
+			return err
+		}
+		e.Trained = true
 	}
-	e.Trained = true
 	timeout, poll := e.Timeout, e.Poll
 	if timeout == 0 {
 		timeout = 3 * time.Minute
@@ -61,7 +80,7 @@ func (e *EnsureModel) Run(ctx context.Context, r pipeline.Reporter) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return errs.WithHint(fmt.Errorf("%s did not load a model within %s after training", e.Service, ui.FormatDuration(timeout)),
+			return errs.WithHint(fmt.Errorf("%s did not load a model within %s", e.Service, ui.FormatDuration(timeout)),
 				fmt.Sprintf("check `mlforge logs %s` and `mlforge logs %s`", e.Service, e.Job))
 		}
 		select {
@@ -70,6 +89,22 @@ func (e *EnsureModel) Run(ctx context.Context, r pipeline.Reporter) error {
 		case <-time.After(poll):
 		}
 	}
+}
+
+// AliasExists asks the MLflow registry on port whether model name has the
+// alias.
+func AliasExists(ctx context.Context, p Prober, port int, name, alias string) (bool, error) {
+	q := url.Values{"name": {name}, "alias": {alias}}
+	status, _, err := p.Get(ctx, port, "/api/2.0/mlflow/registered-models/alias?"+q.Encode())
+	switch {
+	case err != nil:
+		return false, err
+	case status == http.StatusOK:
+		return true, nil
+	case status == http.StatusNotFound:
+		return false, nil
+	}
+	return false, fmt.Errorf("registry answered HTTP %d", status)
 }
 
 // RunJob runs a one-shot compose service to completion, showing its last

@@ -1,0 +1,140 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mlforge/mlforge/internal/sshx/sshtest"
+	"github.com/mlforge/mlforge/internal/stacktest"
+	"github.com/mlforge/mlforge/internal/testenv"
+)
+
+type remoteJSON struct {
+	Built        []string `json:"built"`
+	Shipped      []string `json:"shipped"`
+	ShippedBytes int64    `json:"shippedBytes"`
+	Synced       bool     `json:"synced"`
+	Trained      bool     `json:"trained"`
+	ModelVersion string   `json:"modelVersion"`
+}
+
+// The default template on a fresh SSH host: up --target ssh bootstraps
+// Docker there and deploys; through mlforge tunnel the model answers;
+// monitor runs there; a second up ships nothing; a code change ships only
+// the changed images, as a few layers; down stops it.
+func TestTaxiStackOnSSHHost(t *testing.T) {
+	testenv.RequireCompose(t)
+	for _, img := range []string{"python:3.11-slim", "prom/prometheus:v2.55.1", "prom/pushgateway:v1.10.0"} {
+		testenv.RequireImage(t, img)
+	}
+	host := sshtest.Start(t, sshtest.Trixie)
+	root := t.TempDir()
+	name := testenv.Name(t)
+	if r := mlforge(t, root, nil, "new", name, "--set", "project_name="+name); r.code != 0 {
+		t.Fatal("new failed")
+	}
+	dir := filepath.Join(root, name)
+	t.Cleanup(func() { removeImages(t, name) })
+	target := []string{"--target", "ssh", "--host", fmt.Sprintf("root@127.0.0.1:%d", host.Port),
+		"--identity", host.Identity, "--known-hosts", host.KnownHosts}
+
+	start := time.Now()
+	first := mlforge(t, dir, nil, append([]string{"up", "--skip", "grafana", "--json"}, target...)...)
+	if first.code != 0 {
+		t.Fatalf("up --target ssh failed:\n%s", first.errOut)
+	}
+	t.Logf("up on a fresh host (bootstrap + deploy): %s", time.Since(start))
+	res := decode[remoteJSON](t, first.out)
+	if !res.Trained || res.ModelVersion == "" || !res.Synced || len(res.Shipped) < 4 {
+		t.Errorf("first up: %+v", res)
+	}
+	t.Logf("first up shipped %d images, %d bytes", len(res.Shipped), res.ShippedBytes)
+
+	// The tunnel forwards the host's loopback ports here.
+	tunnel := exec.Command(binary, append([]string{"tunnel", "serve", "prometheus", "--json"}, target...)...)
+	tunnel.Dir = dir
+	out, err := tunnel.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tunnel.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { tunnel.Process.Signal(os.Interrupt); tunnel.Wait() }()
+	var forwards []struct {
+		Service string `json:"service"`
+		URL     string `json:"url"`
+	}
+	if err := json.NewDecoder(out).Decode(&forwards); err != nil || len(forwards) != 2 {
+		t.Fatalf("tunnel output: %v %+v", err, forwards)
+	}
+	ports := map[string]int{}
+	for _, fw := range forwards {
+		var p int
+		fmt.Sscanf(fw.URL[strings.LastIndex(fw.URL, ":")+1:], "%d", &p)
+		ports[fw.Service] = p
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	pred, err := stacktest.Predict(ctx, ports["serve"], stacktest.CourseRide)
+	if err != nil || pred.Duration <= 0 {
+		t.Fatalf("predict through the tunnel: %+v %v", pred, err)
+	}
+
+	if r := mlforge(t, dir, nil, append([]string{"run", "monitor"}, target...)...); r.code != 0 {
+		t.Fatalf("run monitor on the host: exit %d", r.code)
+	}
+	if _, err := stacktest.WaitPrometheus(ctx, ports["prometheus"], "taxi_drift_share", 90*time.Second); err != nil {
+		t.Fatalf("drift metrics on the host's Prometheus: %v", err)
+	}
+	st := mlforge(t, dir, nil, append([]string{"status", "--json"}, target...)...)
+	if status := decode[struct{ Healthy bool }](t, st.out); st.code != 0 || !status.Healthy {
+		t.Errorf("status on the host: exit %d, %+v", st.code, status)
+	}
+
+	start = time.Now()
+	again := mlforge(t, dir, nil, append([]string{"up", "--skip", "grafana", "--json"}, target...)...)
+	t.Logf("no-op re-deploy: %s", time.Since(start))
+	second := decode[remoteJSON](t, again.out)
+	if again.code != 0 || len(second.Shipped) != 0 || second.Synced || second.Trained || second.ShippedBytes != 0 {
+		t.Errorf("second up was not a no-op: %+v", second)
+	}
+
+	src := filepath.Join(dir, "src", "taxi_duration", "serve.py")
+	code, _ := os.ReadFile(src)
+	os.WriteFile(src, append(code, []byte("\n# a one-line change\n")...), 0o644)
+	changed := mlforge(t, dir, nil, append([]string{"up", "--skip", "grafana", "--json"}, target...)...)
+	third := decode[remoteJSON](t, changed.out)
+	if changed.code != 0 || strings.Join(third.Shipped, ",") != name+"-jobs:latest,"+name+"-serve:latest" {
+		t.Errorf("after a code change shipped %v", third.Shipped)
+	}
+	if third.ShippedBytes == 0 || third.ShippedBytes > res.ShippedBytes/20 {
+		t.Errorf("a one-line change shipped %d bytes (first deploy: %d): layers the host has were sent again", third.ShippedBytes, res.ShippedBytes)
+	}
+	t.Logf("one-line change shipped %d bytes (full first deploy %d)", third.ShippedBytes, res.ShippedBytes)
+
+	if r := mlforge(t, dir, nil, append([]string{"down"}, target...)...); r.code != 0 {
+		t.Error("down on the host failed")
+	}
+}
+
+// removeImages deletes the images a test project built here.
+func removeImages(t *testing.T, project string) {
+	out, _ := exec.Command("docker", "images", "--format", "{{.Repository}}:{{.Tag}}").Output()
+	var refs []string
+	for _, ref := range strings.Fields(string(out)) {
+		if strings.HasPrefix(ref, project+"-") {
+			refs = append(refs, ref)
+		}
+	}
+	if len(refs) > 0 {
+		exec.Command("docker", append([]string{"rmi", "-f"}, refs...)...).Run()
+	}
+}
