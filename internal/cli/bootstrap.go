@@ -171,7 +171,7 @@ func bootstrapPlan(opts *BootstrapOptions) ([]bootstrapTarget, bootstrap.Options
 }
 
 // bootstrapOne connects to one target and runs the script there.
-func bootstrapOne(ctx context.Context, t bootstrapTarget, bo bootstrap.Options, interactive bool, st *ui.Status) (*bootstrap.Result, error) {
+func bootstrapOne(ctx context.Context, t bootstrapTarget, bo bootstrap.Options, interactive bool, st bootstrap.Reporter) (*bootstrap.Result, error) {
 	if t.ssh == nil {
 		res, err := bootstrap.Run(ctx, bootstrap.LocalRunner{Interactive: interactive}, bo, st)
 		return orEmpty(res, t.name), err
@@ -208,7 +208,12 @@ func bootstrapMany(ctx context.Context, f *Factory, targets []bootstrapTarget, b
 		go func() {
 			defer wg.Done()
 			var block bytes.Buffer
-			results[i], errsByHost[i] = bootstrapOne(ctx, t, bo, false, ui.NewPlainStatus(&block))
+			st := &hostStatus{Status: ui.NewPlainStatus(&block), onStart: func(step string) {
+				mu.Lock()
+				defer mu.Unlock()
+				overall.Update(fmt.Sprintf("%d of %d done; %s: %s", finished, len(targets), t.name, step))
+			}}
+			results[i], errsByHost[i] = bootstrapOne(ctx, t, bo, false, st)
 			mu.Lock()
 			defer mu.Unlock()
 			finished++
@@ -228,6 +233,18 @@ func bootstrapMany(ctx context.Context, f *Factory, targets []bootstrapTarget, b
 		return
 	}
 	overall.End(nil)
+}
+
+// hostStatus renders one host's block and reports each step it starts to
+// the overall progress line.
+type hostStatus struct {
+	*ui.Status
+	onStart func(step string)
+}
+
+func (h *hostStatus) Start(step string) {
+	h.Status.Start(step)
+	h.onStart(step)
 }
 
 // bootstrapError combines per-host errors, with a hint for the next step.
