@@ -19,7 +19,7 @@ func newSSHCmd(f *Factory) *cobra.Command {
 		Short: "Open a shell (or run a command) on the stack's host, in the project directory",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			_, cfg, err := tf.resolve(f)
+			dir, cfg, err := tf.resolve(f)
 			if err != nil {
 				return err
 			}
@@ -27,7 +27,7 @@ func newSSHCmd(f *Factory) *cobra.Command {
 				return errs.WithHint(errs.Usage(errors.New("the stack runs on this machine (target local)")),
 					"use --target ssh --host user@address for a remote host")
 			}
-			o, err := tf.sshOptions(cfg)
+			o, err := tf.hostOptions(ctx, f, dir, cfg)
 			if err != nil {
 				return err
 			}

@@ -84,6 +84,28 @@ func (t *targetFlags) sshOptions(cfg *config.Resolved) (sshx.Options, error) {
 	return o, nil
 }
 
+// hostOptions returns how to reach the host of a remote target: the
+// configured or given SSH host, or the aws environment's host (from its
+// stack outputs, host key pinned).
+func (t *targetFlags) hostOptions(ctx context.Context, f *Factory, dir string, cfg *config.Resolved) (sshx.Options, error) {
+	if cfg.Target != "aws" {
+		return t.sshOptions(cfg)
+	}
+	env, err := openAWS(ctx, f, dir, cfg, false)
+	if err != nil {
+		return sshx.Options{}, err
+	}
+	out, err := env.engine.Outputs(ctx)
+	if err != nil {
+		return sshx.Options{}, err
+	}
+	host, err := env.setup.HostFromOutputs(out)
+	if err != nil {
+		return sshx.Options{}, errs.WithHint(err, fmt.Sprintf("create the environment first with `mlforge up --target aws --env %s`", cfg.Env))
+	}
+	return host.SSHOptions(), nil
+}
+
 // openProject returns the project's stack on its target, and a function
 // releasing the connection.
 func (t *targetFlags) openProject(ctx context.Context, f *Factory) (*stack.Project, func(), error) {
@@ -91,14 +113,10 @@ func (t *targetFlags) openProject(ctx context.Context, f *Factory) (*stack.Proje
 	if err != nil {
 		return nil, nil, err
 	}
-	switch cfg.Target {
-	case "local":
+	if cfg.Target == "local" {
 		return stack.NewLocal(dir, cfg, nil), func() {}, nil
-	case "aws":
-		return nil, nil, errs.WithHint(errors.New("target aws: pass --target ssh --host with the host from `mlforge outputs`"),
-			"the aws target's host is reached over SSH like any other")
 	}
-	o, err := t.sshOptions(cfg)
+	o, err := t.hostOptions(ctx, f, dir, cfg)
 	if err != nil {
 		return nil, nil, err
 	}

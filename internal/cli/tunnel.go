@@ -34,7 +34,7 @@ URLs, and keep them open until Ctrl-C or SIGTERM. Each service gets the same
 port number here when it is free, another free port otherwise.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			_, cfg, err := tf.resolve(f)
+			dir, cfg, err := tf.resolve(f)
 			if err != nil {
 				return err
 			}
@@ -49,7 +49,7 @@ port number here when it is free, another free port otherwise.`,
 				}
 				want[a] = true
 			}
-			o, err := tf.sshOptions(cfg)
+			o, err := tf.hostOptions(ctx, f, dir, cfg)
 			if err != nil {
 				return err
 			}

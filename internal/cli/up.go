@@ -67,10 +67,17 @@ func upRun(ctx context.Context, f *Factory, opts *UpOptions) error {
 	}
 	switch cfg.Target {
 	case "ssh":
-		return upRemote(ctx, f, opts, dir, cfg, start)
+		so, err := opts.sshOptions(cfg)
+		if err != nil {
+			return err
+		}
+		return upRemote(ctx, f, opts, dir, cfg, so, start)
 	case "aws":
-		return errs.WithHint(fmt.Errorf("--target aws: provisioning is run by `mlforge preview` and the aws commands; deploy to the created host with --target ssh"),
-			"see `mlforge outputs` for the host")
+		host, err := awsUp(ctx, f, cfg, AWSUpOptions{Yes: opts.Yes, JSON: opts.JSON, ProjectDir: dir})
+		if err != nil {
+			return err
+		}
+		return upRemote(ctx, f, opts, dir, cfg, host.SSHOptions(), start)
 	}
 	engine, err := f.Engine()
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/mlforge/mlforge/internal/errs"
 	"github.com/mlforge/mlforge/internal/pipeline"
 	"github.com/mlforge/mlforge/internal/remote"
+	"github.com/mlforge/mlforge/internal/sshx"
 	"github.com/mlforge/mlforge/internal/stack"
 	"github.com/mlforge/mlforge/internal/ui"
 )
@@ -28,11 +29,7 @@ type remoteResult struct {
 // upRemote deploys the stack to an SSH host: connect (host key verified),
 // bootstrap Docker there when needed, build here (or there), ship the
 // images, sync the project, start, train, report.
-func upRemote(ctx context.Context, f *Factory, opts *UpOptions, dir string, cfg *config.Resolved, start time.Time) error {
-	so, err := opts.sshOptions(cfg)
-	if err != nil {
-		return err
-	}
+func upRemote(ctx context.Context, f *Factory, opts *UpOptions, dir string, cfg *config.Resolved, so sshx.Options, start time.Time) error {
 	st := ui.NewStatus(f.IO)
 	st.Start("connect to " + so.Target())
 	t, err := remote.Open(ctx, so, cfg)
