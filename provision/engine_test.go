@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/mlforge/mlforge/internal/errs"
 	"github.com/mlforge/mlforge/internal/testenv"
 )
 
@@ -184,24 +185,26 @@ func TestConcurrentRunIsLocked(t *testing.T) {
 	hold := make(chan struct{})
 	first := open(t, testOptions(t, home, testProgram(2, hold)))
 	second := open(t, testOptions(t, home, testProgram(1, nil)))
+	rec := &recorder{}
 	done := make(chan error, 1)
-	go func() { _, err := first.Up(context.Background(), nil); done <- err }()
+	go func() { _, err := first.Up(context.Background(), rec); done <- err }()
 	defer func() { close(hold); <-done }()
 
-	// Wait until the first run holds the lock (its program is running).
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		_, err := second.Up(context.Background(), nil)
-		if errors.Is(err, ErrLocked) {
-			if !strings.Contains(err.Error(), "locked by") {
-				t.Errorf("lock error does not say who holds it: %v", err)
-			}
-			return
-		}
+	// The first run holds the lock once its first host is created (its
+	// program then waits on hold).
+	for deadline := time.Now().Add(60 * time.Second); rec.count(Done, "create") < 2; {
 		if time.Now().After(deadline) {
-			t.Fatalf("second run never saw the lock; last error: %v", err)
+			t.Fatal("the first run never started")
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
+	}
+	_, err := second.Up(context.Background(), nil)
+	if !errors.Is(err, ErrLocked) {
+		t.Fatalf("second run: want ErrLocked, got %v", err)
+	}
+	t.Logf("second run: %v\nhint: %s", err, errs.Hint(err))
+	if !strings.Contains(err.Error(), "locked by") || !strings.Contains(errs.Hint(err), "pulumi cancel") {
+		t.Errorf("lock error does not say who holds it and how to clear a stale lock: %v (hint %q)", err, errs.Hint(err))
 	}
 }
 

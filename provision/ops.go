@@ -249,8 +249,13 @@ func condense(msg string) string {
 	return strings.Join(out, "\n")
 }
 
+// firstLine is the error's first line without the Automation API's
+// "failed to run ...: exit status N" noise.
 func firstLine(s string) string {
 	l, _, _ := strings.Cut(s, "\n")
+	if i := strings.Index(l, ": failed to run "); i > 0 {
+		l = l[:i]
+	}
 	return strings.TrimSpace(l)
 }
 
@@ -259,8 +264,8 @@ func lineWith(s, sub string) string {
 	for _, l := range strings.Split(s, "\n") {
 		if strings.Contains(l, sub) {
 			l = strings.TrimSpace(l)
-			l = strings.TrimPrefix(l, "error: ")
-			return l
+			l = strings.TrimPrefix(l, "stderr: ")
+			return strings.TrimPrefix(l, "error: ")
 		}
 	}
 	return ""
