@@ -76,11 +76,15 @@ func destroyRun(ctx context.Context, f *Factory, opts *DestroyOptions) error {
 		}
 		return nil
 	}
+	shown := plan
 	if !opts.DeleteData {
+		// The data resources leave the stack but stay in AWS: list them as kept.
 		res.Kept = dataOf(outs)
+		shown = withoutData(plan)
+		res.Removed = shown.Changes
 	}
-	printPlan(f, plan)
-	question := fmt.Sprintf("Destroy %d resources of %s?", len(plan.Changes), env.engine.Name())
+	printPlan(f, shown)
+	question := fmt.Sprintf("Destroy %d resources of %s?", len(shown.Changes), env.engine.Name())
 	if opts.DeleteData {
 		question = fmt.Sprintf("Destroy %d resources of %s, DELETING the artifact bucket and image repositories with their contents?", len(plan.Changes), env.engine.Name())
 	} else if len(res.Kept) > 0 {
@@ -119,6 +123,21 @@ func dataURNs(plan *provision.Plan) []string {
 		}
 	}
 	return urns
+}
+
+// withoutData is plan minus the data resources.
+func withoutData(plan *provision.Plan) *provision.Plan {
+	data := map[string]bool{}
+	for _, u := range dataURNs(plan) {
+		data[u] = true
+	}
+	out := &provision.Plan{Summary: plan.Summary, Changes: []provision.Change{}}
+	for _, c := range plan.Changes {
+		if !data[c.URN] {
+			out.Changes = append(out.Changes, c)
+		}
+	}
+	return out
 }
 
 // dataOf names the bucket and repositories found in the outputs.

@@ -45,4 +45,11 @@ func TestDataURNs(t *testing.T) {
 	if got := strings.Join(dataURNs(plan), ","); got != "u1,u2,u3" {
 		t.Errorf("dataURNs = %s", got)
 	}
+	var rest []string
+	for _, c := range withoutData(plan).Changes {
+		rest = append(rest, c.URN)
+	}
+	if got := strings.Join(rest, ","); got != "u4,u5" {
+		t.Errorf("withoutData = %s", got)
+	}
 }
