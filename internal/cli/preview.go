@@ -130,6 +130,9 @@ func previewOffline(ctx context.Context, f *Factory, dir string, cfg *config.Res
 		for _, kv := range keyInputs(r.Inputs) {
 			fmt.Fprintf(f.IO.Out, "     %s\n", kv)
 		}
+		if len(r.IgnoreChanges) > 0 {
+			fmt.Fprintf(f.IO.Out, "     (later changes of %s leave it as is)\n", strings.Join(r.IgnoreChanges, ", "))
+		}
 	}
 	return nil
 }

@@ -22,7 +22,8 @@ func amiID(ctx *pulumi.Context, c Config) pulumi.StringInput {
 
 // host creates the EC2 instance: IMDSv2 required (hop limit 2 so containers
 // reach the role's credentials), an encrypted gp3 root volume, optional spot
-// and the cloud-init user data kept secret in the state.
+// and the cloud-init user data kept secret in the state. Later changes of
+// the AMI or user data are ignored rather than replacing the host.
 func host(ctx *pulumi.Context, c Config, sg *ec2.SecurityGroup, key *ec2.KeyPair, profile *iam.InstanceProfile) (*ec2.Instance, error) {
 	args := &ec2.InstanceArgs{
 		Ami:                      amiID(ctx, c),
@@ -32,7 +33,6 @@ func host(ctx *pulumi.Context, c Config, sg *ec2.SecurityGroup, key *ec2.KeyPair
 		VpcSecurityGroupIds:      pulumi.StringArray{sg.ID()},
 		AssociatePublicIpAddress: pulumi.Bool(true),
 		UserData:                 pulumi.ToSecret(pulumi.String(c.UserData)).(pulumi.StringOutput),
-		UserDataReplaceOnChange:  pulumi.Bool(true),
 		MetadataOptions: &ec2.InstanceMetadataOptionsArgs{
 			HttpEndpoint:            pulumi.String("enabled"),
 			HttpTokens:              pulumi.String("required"),
@@ -56,5 +56,9 @@ func host(ctx *pulumi.Context, c Config, sg *ec2.SecurityGroup, key *ec2.KeyPair
 			},
 		}
 	}
-	return ec2.NewInstance(ctx, c.prefix()+"-host", args)
+	// The AMI parameter moves with every Ubuntu release, the bootstrap
+	// script with every mlforge release, and a regenerated key pair gets a
+	// new name; all matter at first boot only, so none may replace a
+	// running host (and its data) on a later up.
+	return ec2.NewInstance(ctx, c.prefix()+"-host", args, pulumi.IgnoreChanges([]string{"ami", "userData", "keyName"}))
 }

@@ -19,6 +19,8 @@ type Planned struct {
 	Type   string         `json:"type"`
 	Name   string         `json:"name"`
 	Inputs map[string]any `json:"inputs"`
+	// IgnoreChanges lists inputs whose later changes leave the resource as is.
+	IgnoreChanges []string `json:"ignoreChanges,omitempty"`
 
 	raw resource.PropertyMap
 }
@@ -93,7 +95,11 @@ func (m *mockCloud) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error)
 
 func (m *mockCloud) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	m.mu.Lock()
-	m.resources = append(m.resources, Planned{Type: args.TypeToken, Name: args.Name, Inputs: plain(args.Inputs), raw: args.Inputs})
+	p := Planned{Type: args.TypeToken, Name: args.Name, Inputs: plain(args.Inputs), raw: args.Inputs}
+	if args.RegisterRPC != nil {
+		p.IgnoreChanges = args.RegisterRPC.GetIgnoreChanges()
+	}
+	m.resources = append(m.resources, p)
 	m.mu.Unlock()
 	out := args.Inputs.Copy()
 	id := args.Name

@@ -81,10 +81,14 @@ func TestInstancePolicy(t *testing.T) {
 		"instanceType":                            "t3.large",
 		"ami":                                     "ami-0123456789abcdef0",
 		"userData":                                "[secret]",
+		"userDataReplaceOnChange":                 nil,
 	} {
 		if got := get(t, inst, path); got != want {
 			t.Errorf("instance %s = %v, want %v", path, got, want)
 		}
+	}
+	if got := strings.Join(inst.IgnoreChanges, ","); got != "ami,userData,keyName" {
+		t.Errorf("instance ignoreChanges = %q: a new AMI, bootstrap script or key would replace the host", got)
 	}
 	if _, spot := inst.Inputs["instanceMarketOptions"]; spot {
 		t.Error("instance: spot options set without aws.spot")
