@@ -106,6 +106,39 @@ func (t *targetFlags) hostOptions(ctx context.Context, f *Factory, dir string, c
 	return host.SSHOptions(), nil
 }
 
+// awsRegistry returns how the aws environment ships images: its ECR
+// repositories by image name, and a login through the ECR API.
+func awsRegistry(ctx context.Context, f *Factory, dir string, cfg *config.Resolved) (map[string]string, func(context.Context) (remote.Credentials, error), error) {
+	env, err := openAWS(ctx, f, dir, cfg, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := env.engine.Outputs(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	repos := map[string]string{}
+	if m, ok := out["repositoryUrls"].Value.(map[string]any); ok {
+		for k, v := range m {
+			if s, ok := v.(string); ok {
+				repos[k] = s
+			}
+		}
+	}
+	login := func(ctx context.Context) (remote.Credentials, error) {
+		client, err := awsDeps.NewAWS(ctx, env.setup.Region)
+		if err != nil {
+			return remote.Credentials{}, err
+		}
+		a, err := client.RegistryLogin(ctx)
+		if err != nil {
+			return remote.Credentials{}, err
+		}
+		return remote.Credentials{Server: a.Host(), Username: a.Username, Password: a.Password}, nil
+	}
+	return repos, login, nil
+}
+
 // openProject returns the project's stack on its target, and a function
 // releasing the connection.
 func (t *targetFlags) openProject(ctx context.Context, f *Factory) (*stack.Project, func(), error) {

@@ -17,6 +17,12 @@ import (
 	"github.com/mlforge/mlforge/internal/ui"
 )
 
+// registryShipping is the registry an environment ships images through.
+type registryShipping struct {
+	repos map[string]string
+	login func(context.Context) (remote.Credentials, error)
+}
+
 type remoteResult struct {
 	upResult
 	Host         string   `json:"host"`
@@ -60,6 +66,7 @@ func upRemote(ctx context.Context, f *Factory, opts *UpOptions, dir string, cfg 
 	var steps []pipeline.Step
 	var build *stack.BuildImages
 	var ship *remote.ShipImages
+	var push *remote.RegistryShip
 	var model *stack.Model
 	if opts.BuildOnHost {
 		if err := pipeline.Run(ctx, st, []pipeline.Step{sync}); err != nil {
@@ -85,7 +92,13 @@ func upRemote(ctx context.Context, f *Factory, opts *UpOptions, dir string, cfg 
 		}
 		build = &stack.BuildImages{Engine: engine, Compose: local.Compose, Model: model, Commit: stack.GitCommit(dir)}
 		ship = &remote.ShipImages{Local: localEngine.Client(), Remote: t.Engine.Client()}
-		steps = append(steps, build, ship, sync)
+		steps = append(steps, build)
+		if opts.registry != nil {
+			push = &remote.RegistryShip{Local: localEngine.Client(), Remote: t.Engine.Client(),
+				Login: opts.registry.login, Repos: opts.registry.repos}
+			steps = append(steps, push)
+		}
+		steps = append(steps, ship, sync)
 	}
 	skip, err := stack.SkipSet(model, opts.Skip)
 	if err != nil {
@@ -93,6 +106,10 @@ func upRemote(ctx context.Context, f *Factory, opts *UpOptions, dir string, cfg 
 	}
 	if ship != nil {
 		ship.Refs, ship.Pull = imagesToShip(model, cfg.Config, skip)
+		if push != nil {
+			// Built images go through the registry; the rest as before.
+			push.Refs, ship.Refs = ship.Refs, nil
+		}
 	}
 	up := p.PlanUp(model, stack.UpOptions{Skip: skip, Timeout: opts.Timeout})
 	steps = append(steps, up.Start, up.Model)
@@ -112,6 +129,9 @@ func upRemote(ctx context.Context, f *Factory, opts *UpOptions, dir string, cfg 
 	}
 	if ship != nil {
 		out.Shipped, out.ShippedBytes = nonNil(ship.Shipped), ship.Bytes
+	}
+	if push != nil {
+		out.Shipped = append(out.Shipped, push.Pushed...)
 	}
 	if opts.JSON {
 		return writeJSON(f.IO.Out, out)

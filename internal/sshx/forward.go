@@ -75,3 +75,13 @@ func (c *Client) Forward(ctx context.Context, l net.Listener, remote string) err
 		}()
 	}
 }
+
+// Listen asks the host to listen on addr (on its side) and returns a
+// listener whose connections are carried back over SSH, as ssh -R does.
+func (c *Client) Listen(network, addr string) (net.Listener, error) {
+	l, err := c.c.Listen(network, addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s %s on %s: %w", network, addr, c.Target(), err)
+	}
+	return l, nil
+}

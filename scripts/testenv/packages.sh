@@ -3,7 +3,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-pkgs=(docker.io debootstrap shellcheck hyperfine wrk openssh-client git make jq iproute2)
+pkgs=(docker.io debootstrap shellcheck hyperfine wrk openssh-client git make jq iproute2 docker-registry curl)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
