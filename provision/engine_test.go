@@ -246,3 +246,26 @@ func TestCancelThenConverge(t *testing.T) {
 		t.Errorf("cancelled run went on creating: %+v", rec.events)
 	}
 }
+
+func TestWrongPassphraseSaysWhatToDo(t *testing.T) {
+	home := t.TempDir()
+	ctx := context.Background()
+	if _, err := open(t, testOptions(t, home, testProgram(1, nil))).Up(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	o := testOptions(t, home, testProgram(1, nil))
+	o.Getenv = func(k string) string {
+		if k == PassphraseEnv {
+			return "not-the-one"
+		}
+		return ""
+	}
+	e, err := Open(ctx, o)
+	if err == nil {
+		_, err = e.Up(ctx, nil)
+	}
+	t.Logf("wrong passphrase: %v\nhint: %s", err, errs.Hint(err))
+	if err == nil || !strings.Contains(errs.Hint(err), PassphraseEnv) {
+		t.Errorf("wrong passphrase: want a hint naming %s, got %v (hint %q)", PassphraseEnv, err, errs.Hint(err))
+	}
+}

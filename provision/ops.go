@@ -216,7 +216,7 @@ func explain(err error, o Options) error {
 		return errs.WithHint(fmt.Errorf("%s: %s", firstLine(msg), lineWith(msg, "plugin")),
 			"the Pulumi provider plugin is missing and could not be downloaded; on a connected machine run: pulumi plugin install resource aws 6.83.4 (with the same PULUMI_HOME)")
 	case strings.Contains(msg, "incorrect passphrase") || strings.Contains(msg, "passphrase must be set"):
-		return errs.WithHint(fmt.Errorf("%s: %s", firstLine(msg), lineWith(msg, "passphrase")),
+		return errs.WithHint(fmt.Errorf("%s: incorrect passphrase: the stack's secrets cannot be decrypted", strings.TrimSuffix(firstLine(msg), ": could not export stack")),
 			fmt.Sprintf("the stack's secrets were encrypted with another passphrase: set %s or restore %s", PassphraseEnv, filepath.Join(EnvDir(o.Home, o.Project, o.Env), "passphrase")))
 	}
 	return condensed{msg: condense(msg), err: err}
