@@ -216,7 +216,7 @@ func explain(err error, o Options) error {
 		return errs.WithHint(fmt.Errorf("%s: %s", firstLine(msg), lineWith(msg, "plugin")),
 			"the Pulumi provider plugin is missing and could not be downloaded; on a connected machine run: pulumi plugin install resource aws 6.83.4 (with the same PULUMI_HOME)")
 	case strings.Contains(msg, "incorrect passphrase") || strings.Contains(msg, "passphrase must be set"):
-		return errs.WithHint(fmt.Errorf("%s: incorrect passphrase: the stack's secrets cannot be decrypted", strings.TrimSuffix(firstLine(msg), ": could not export stack")),
+		return errs.WithHint(fmt.Errorf("%s: incorrect passphrase: the stack's secrets cannot be decrypted", firstLine(msg)),
 			fmt.Sprintf("the stack's secrets were encrypted with another passphrase: set %s or restore %s", PassphraseEnv, filepath.Join(EnvDir(o.Home, o.Project, o.Env), "passphrase")))
 	}
 	return condensed{msg: condense(msg), err: err}
@@ -253,8 +253,10 @@ func condense(msg string) string {
 // "failed to run ...: exit status N" noise.
 func firstLine(s string) string {
 	l, _, _ := strings.Cut(s, "\n")
-	if i := strings.Index(l, ": failed to run "); i > 0 {
-		l = l[:i]
+	for _, noise := range []string{": failed to run ", ": could not export stack"} {
+		if i := strings.Index(l, noise); i > 0 {
+			l = l[:i]
+		}
 	}
 	return strings.TrimSpace(l)
 }
