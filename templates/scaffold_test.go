@@ -261,3 +261,14 @@ func assertEntries(t *testing.T, dir string, want ...string) {
 		t.Errorf("%s holds %v, want %v", dir, got, want)
 	}
 }
+
+func TestDirDefault(t *testing.T) {
+	for in, want := range map[string]string{
+		"taxi": "taxi", "My Project!": "my-project", "x": "x-project", "42": "project-42", "": "project",
+		"a_very_long_directory_name_that_goes_on_and_on_forever": "a-very-long-directory-name-that-goes-on",
+	} {
+		if got := DirDefault(in); got != want {
+			t.Errorf("DirDefault(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -35,7 +35,14 @@ func DirDefault(dir string) string {
 	if s == "" || s[0] < 'a' || s[0] > 'z' {
 		s = "project-" + s
 	}
-	return strings.TrimRight(s, "-")
+	if len(s) > 40 {
+		s = s[:40]
+	}
+	s = strings.TrimRight(s, "-")
+	if len(s) < 2 {
+		s += "-project" // names need two characters or more
+	}
+	return s
 }
 
 // ResolveVars fills every variable of m: from sets, else by asking (when ask

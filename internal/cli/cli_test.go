@@ -123,12 +123,7 @@ func TestNewThenValidate(t *testing.T) {
 
 func TestNewJSONNoGit(t *testing.T) {
 	dir := t.TempDir()
-	bad := run(t, dir, "new", filepath.Join(dir, "p"), "--template", "blank")
-	if bad.code != 2 || !strings.Contains(bad.errOut, `variable project_name: "p" does not match`) ||
-		!strings.Contains(bad.errOut, "pass --set project_name=VALUE") {
-		t.Errorf("directory name that is no project name: %d %q", bad.code, bad.errOut)
-	}
-	r := run(t, dir, "new", filepath.Join(dir, "p"), "--template", "blank", "--no-git", "--json", "--set", "project_name=pp")
+	r := run(t, dir, "new", filepath.Join(dir, "p"), "--template", "blank", "--no-git", "--json")
 	var res map[string]any
 	if err := json.Unmarshal([]byte(r.out), &res); err != nil || r.code != 0 {
 		t.Fatalf("%v %q %q", err, r.out, r.errOut)
@@ -171,5 +166,28 @@ func TestConfigSchemaAndCompletion(t *testing.T) {
 		if c.code != 0 || !strings.Contains(c.out, marker) {
 			t.Errorf("completion %s: exit %d, no %q", shell, c.code, marker)
 		}
+	}
+}
+
+// On a terminal, variables not given with --set are asked for; a bad
+// answer is asked again.
+func TestNewPromptsOnATerminal(t *testing.T) {
+	dir := t.TempDir()
+	ios, in, out, errOut := iostreams.Test()
+	ios.SetTTY(true)
+	in.WriteString("Bad Name\nmy-app\n\n9000\n")
+	f := &Factory{IO: ios, Templates: templates.Embedded, Getwd: func() (string, error) { return dir, nil }}
+	code := Run(context.Background(), f, []string{"new", filepath.Join(dir, "proj"), "--template", "blank", "--no-git"})
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	for _, want := range []string{"? project_name", "[proj]", "does not match", "? app_port"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("prompts lack %q:\n%s", want, errOut.String())
+		}
+	}
+	cfg, _ := os.ReadFile(filepath.Join(dir, "proj", "mlforge.yaml"))
+	if !strings.Contains(string(cfg), "project: my-app") || !strings.Contains(string(cfg), "port: 9000") {
+		t.Errorf("answers not used:\n%s\n%s", cfg, out.String())
 	}
 }
