@@ -58,7 +58,7 @@ func TestRealAWS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wait := &HostWait{Host: host, Instances: client, Timeouts: DefaultTimeouts}
+	wait := &HostWait{Host: host, Instances: client, Timeouts: DefaultTimeouts, KeyDir: EnvDir(home, r.Project, r.Env)}
 	if err := pipeline.Run(ctx, ui.NewPlainStatus(os.Stderr), wait.Steps()); err != nil {
 		t.Fatal(err)
 	}

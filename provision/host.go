@@ -62,6 +62,9 @@ type HostWait struct {
 	Timeouts Timeouts
 	// Poll is the interval between state checks (5s by default).
 	Poll time.Duration
+	// KeyDir, when set, is the environment's key directory: after cloud-init
+	// the first-boot host key is replaced by one that never was in user data.
+	KeyDir string
 }
 
 // Steps returns the stages as pipeline steps.
@@ -72,12 +75,15 @@ func (w *HostWait) Steps() []pipeline.Step {
 	if w.Poll <= 0 {
 		w.Poll = 5 * time.Second
 	}
-	return []pipeline.Step{
+	steps := []pipeline.Step{
 		stage{"instance running", w.Timeouts.Running, w.running},
 		stage{"SSH reachable with the pinned host key", w.Timeouts.SSH, w.ssh},
 		stage{"cloud-init finished", w.Timeouts.CloudInit, w.cloudInit},
-		stage{"Docker and Compose ready", w.Timeouts.Docker, w.docker},
 	}
+	if w.KeyDir != "" {
+		steps = append(steps, &RotateHostKey{Host: w.Host, KeyDir: w.KeyDir, Dial: w.Dial})
+	}
+	return append(steps, stage{"Docker and Compose ready", w.Timeouts.Docker, w.docker})
 }
 
 // stage is one bounded wait.

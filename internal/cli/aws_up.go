@@ -134,7 +134,8 @@ func awsUp(ctx context.Context, f *Factory, cfg *config.Resolved, opts AWSUpOpti
 	if err != nil {
 		return nil, err
 	}
-	wait := &provision.HostWait{Host: host, Instances: client, Timeouts: provision.DefaultTimeouts}
+	wait := &provision.HostWait{Host: host, Instances: client, Timeouts: provision.DefaultTimeouts,
+		KeyDir: provision.EnvDir(env.home, cfg.Project, cfg.Env)}
 	if err := pipeline.Run(ctx, ui.NewStatus(f.IO), wait.Steps()); err != nil {
 		return nil, errs.WithHint(err, fmt.Sprintf("the infrastructure is up; run `mlforge up --env %s` again to retry the wait, or `mlforge ssh --env %s` to look", cfg.Env, cfg.Env))
 	}
