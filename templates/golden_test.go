@@ -29,11 +29,18 @@ func (r *fixedRand) Read(p []byte) (int, error) {
 // renderFixed renders a template with its defaults, dir_name "demo".
 func renderFixed(t testing.TB, cat *Catalog, name string) []File {
 	t.Helper()
+	return renderIn(t, cat, name, nil, "demo")
+}
+
+// renderIn renders a template for a directory named dir, with sets, and
+// repeatable secrets.
+func renderIn(t testing.TB, cat *Catalog, name string, sets map[string]string, dir string) []File {
+	t.Helper()
 	m, err := cat.Get(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	vars, err := ResolveVars(m, nil, "demo", nil)
+	vars, err := ResolveVars(m, sets, dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

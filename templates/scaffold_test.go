@@ -42,19 +42,7 @@ private: [.env]
 
 func render(t *testing.T, cat *Catalog, name string, sets map[string]string) []File {
 	t.Helper()
-	m, err := cat.Get(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vars, err := ResolveVars(m, sets, "My Project", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := cat.Render(name, vars, RenderOptions{Rand: &fixedRand{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
+	return renderIn(t, cat, name, sets, "My Project")
 }
 
 func TestWriteAndCommitReadableByGit(t *testing.T) {

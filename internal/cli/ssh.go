@@ -1,15 +1,12 @@
 package cli
 
 import (
-	"errors"
-	"fmt"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mlforge/mlforge/internal/errs"
-	"github.com/mlforge/mlforge/internal/remote"
 )
 
 func newSSHCmd(f *Factory) *cobra.Command {
@@ -19,21 +16,9 @@ func newSSHCmd(f *Factory) *cobra.Command {
 		Short: "Open a shell (or run a command) on the stack's host, in the project directory",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			dir, cfg, err := tf.resolve(f)
+			t, _, err := tf.openRemote(ctx, f)
 			if err != nil {
 				return err
-			}
-			if cfg.Target == "local" {
-				return errs.WithHint(errs.Usage(errors.New("the stack runs on this machine (target local)")),
-					"use --target ssh --host user@address for a remote host")
-			}
-			o, err := tf.hostOptions(ctx, f, dir, cfg)
-			if err != nil {
-				return err
-			}
-			t, err := remote.Open(ctx, o, cfg)
-			if err != nil {
-				return errs.WithHint(fmt.Errorf("connecting to %s: %w", o.Target(), err), bootstrapHint(err))
 			}
 			defer t.Close()
 			in, ok := f.IO.In.(*os.File)

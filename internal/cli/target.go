@@ -159,3 +159,25 @@ func (t *targetFlags) openProject(ctx context.Context, f *Factory) (*stack.Proje
 	}
 	return rt.Project, func() { rt.Close() }, nil
 }
+
+// openRemote connects to the host of a remote target for commands that
+// only make sense there (tunnel, ssh).
+func (t *targetFlags) openRemote(ctx context.Context, f *Factory) (*remote.Target, *config.Resolved, error) {
+	dir, cfg, err := t.resolve(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.Target == "local" {
+		return nil, nil, errs.WithHint(errs.Usage(errors.New("the stack runs on this machine (target local): its ports are already on 127.0.0.1")),
+			"use --target ssh --host user@address for a remote host")
+	}
+	o, err := t.hostOptions(ctx, f, dir, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	rt, err := remote.Open(ctx, o, cfg)
+	if err != nil {
+		return nil, nil, errs.WithHint(fmt.Errorf("connecting to %s: %w", o.Target(), err), bootstrapHint(err))
+	}
+	return rt, cfg, nil
+}

@@ -34,13 +34,9 @@ URLs, and keep them open until Ctrl-C or SIGTERM. Each service gets the same
 port number here when it is free, another free port otherwise.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			dir, cfg, err := tf.resolve(f)
+			_, cfg, err := tf.resolve(f)
 			if err != nil {
 				return err
-			}
-			if cfg.Target == "local" {
-				return errs.WithHint(errs.Usage(fmt.Errorf("the stack runs on this machine (target local): its ports are already on 127.0.0.1")),
-					"use --target ssh --host user@address for a remote host")
 			}
 			want := map[string]bool{}
 			for _, a := range args {
@@ -49,13 +45,9 @@ port number here when it is free, another free port otherwise.`,
 				}
 				want[a] = true
 			}
-			o, err := tf.hostOptions(ctx, f, dir, cfg)
+			t, _, err := tf.openRemote(ctx, f)
 			if err != nil {
 				return err
-			}
-			t, err := remote.Open(ctx, o, cfg)
-			if err != nil {
-				return errs.WithHint(fmt.Errorf("connecting to %s: %w", o.Target(), err), bootstrapHint(err))
 			}
 			defer t.Close()
 			var entries []tunnelEntry
@@ -95,7 +87,7 @@ port number here when it is free, another free port otherwise.`,
 					rows = append(rows, []string{e.Title, e.LocalURL, strconv.Itoa(e.Remote)})
 				}
 				ui.Table(f.IO.Out, rows)
-				fmt.Fprintf(f.IO.ErrOut, "forwarding to %s; Ctrl-C to stop\n", o.Target())
+				fmt.Fprintf(f.IO.ErrOut, "forwarding to %s; Ctrl-C to stop\n", t.Client.Target())
 			}
 			return forwardAll(ctx, t, listeners, entries)
 		},
