@@ -101,20 +101,23 @@ func (s *AWSSetup) EngineOptions(home string, c *config.Resolved) Options {
 	}
 }
 
-// HostFromOutputs builds the SSH target from the stack outputs.
+// HostFromOutputs builds the SSH target from the stack outputs. The host
+// key pinned is this machine's copy (it may be newer than the outputs' after
+// the first-boot key was replaced); a host presenting another key is refused
+// when connecting.
 func (s *AWSSetup) HostFromOutputs(out map[string]Output) (*Host, error) {
 	str := func(k string) string { v, _ := out[k].Value.(string); return v }
+	fp, err := s.Keys.HostKeyFingerprint()
+	if err != nil {
+		return nil, err
+	}
 	h := &Host{
 		InstanceID: str(awsstack.OutInstanceID), Address: str(awsstack.OutPublicIP), Port: 22,
 		User: str(awsstack.OutSSHUser), KeyFile: s.Keys.KeyFile, HostKey: s.Keys.Host.Public,
-		HostKeyFingerprint: str(awsstack.OutHostKeyFingerprint),
+		HostKeyFingerprint: fp,
 	}
 	if h.InstanceID == "" || h.User == "" {
 		return nil, fmt.Errorf("stack outputs lack the instance id or SSH user (got %v); run mlforge refresh, then up again", out)
-	}
-	if want, _ := s.Keys.HostKeyFingerprint(); h.HostKeyFingerprint != want {
-		return nil, fmt.Errorf("the host was created with host key %s but this machine holds %s; the environment's keys under %s do not match its stack",
-			h.HostKeyFingerprint, want, filepath.Dir(s.Keys.KeyFile))
 	}
 	return h, nil
 }
