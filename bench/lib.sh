@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-CACHE_DIR=${MLFORGE_TEST_CACHE:-/var/cache/mlforge-test}
+export CACHE_DIR=${MLFORGE_TEST_CACHE:-/var/cache/mlforge-test}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -2,6 +2,7 @@
 # `mlforge new` for the blank template, end to end through the built
 # binary, against cookiecutter rendering a template of the same files.
 # Target: mlforge new (blank) under 50 ms.
+# shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 need hyperfine
 mlforge=$(build_mlforge)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start-up time of the built binary: `mlforge --help` and `mlforge version`.
 # Target: mlforge --help under 80 ms.
+# shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 need hyperfine
 mlforge=$(build_mlforge)

@@ -7,14 +7,15 @@
 # run train, wait for the model). Targets: warm within 10% of bare
 # compose, no-op under 3 s. Grafana is skipped where it cannot be pulled.
 # Usage: bench/up.sh [--no-cold]
+# shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 mlforge=$(build_mlforge)
 cold=1; [ "${1:-}" = "--no-cold" ] && cold=0
 
-name=mlforge-bench-up
+name="mlforge-bench-up"
 dir="$work/$name"
 "$mlforge" new "$dir" --set project_name=$name >/dev/null
-cd "$dir"
+cd "$dir" || exit 1
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 sed -i "s/port: 9696/port: $port/" mlforge.yaml
 skip=(); docker image inspect grafana/grafana:11.3.0 >/dev/null 2>&1 || skip=(--skip grafana)

@@ -14,7 +14,7 @@ step "installing test dependencies"
 scripts/testenv/all.sh
 
 step "gofmt and go vet"
-unformatted=$(gofmt -l $(git ls-files '*.go'))
+unformatted=$(git ls-files -z '*.go' | xargs -0 gofmt -l)
 if [ -n "$unformatted" ]; then
   echo "gofmt would change: $unformatted" >&2
   exit 1
