@@ -2,12 +2,7 @@ package awsapi
 
 import (
 	"context"
-	"fmt"
 	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,50 +14,8 @@ import (
 	"github.com/mlforge/mlforge/internal/testenv"
 )
 
-// motoServer starts moto on a 127.0.0.1 port for this test and returns
-// its endpoint. It is installed by scripts/testenv/moto.sh.
-func motoServer(t *testing.T) string {
-	t.Helper()
-	cache := os.Getenv("MLFORGE_TEST_CACHE")
-	if cache == "" {
-		cache = "/var/cache/mlforge-test"
-	}
-	bin := filepath.Join(cache, "moto", "bin", "moto_server")
-	if _, err := os.Stat(bin); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("moto is not installed; CI must provide it: run scripts/testenv/moto.sh")
-		}
-		t.Skip("moto is not installed: run scripts/testenv/moto.sh")
-	}
-	port := testenv.FreePort(t)
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	out := &strings.Builder{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		if resp, err := http.Get(endpoint + "/moto-api/"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto did not start on %s:\n%s", endpoint, out)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	// Credentials for moto only; the user's AWS files are kept out.
-	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "",
-		"AWS_PROFILE": "", "AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
-		"AWS_EC2_METADATA_DISABLED": "true",
-	} {
-		t.Setenv(k, v)
-	}
-	return endpoint
-}
+// motoServer starts moto on a 127.0.0.1 port for this test.
+func motoServer(t *testing.T) string { return testenv.Moto(t) }
 
 func motoClient(t *testing.T) *Client {
 	t.Helper()
