@@ -62,6 +62,7 @@ func describe(ctx context.Context, c *sshx.Client, cfg *config.Resolved) (*Targe
 			Env: stack.ComposeEnv(cfg.Config)},
 		Engine: eng,
 		Prober: Prober(c),
+		Host:   c.Target(),
 	}
 	return &Target{Client: c, Dir: dir, Engine: eng, Project: p}, nil
 }

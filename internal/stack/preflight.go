@@ -39,6 +39,8 @@ type Preflight struct {
 	// LocalDisk enables the free-space check (the engine's data directory
 	// is on this machine).
 	LocalDisk bool
+	// Host names a remote host (user@addr:port) for the hints; "" here.
+	Host string
 }
 
 func (p *Preflight) String() string { return "preflight" }
@@ -50,11 +52,11 @@ func (p *Preflight) Run(ctx context.Context, r pipeline.Reporter) error {
 	info, err := p.Engine.Info(ictx)
 	cancel()
 	if err != nil {
-		return engineError(err)
+		return withBootstrapHint(engineError(err), p.Host)
 	}
 	r.Update("docker compose")
 	if err := checkCompose(ctx, p.Compose); err != nil {
-		return err
+		return withBootstrapHint(err, p.Host)
 	}
 	if p.LocalDisk && info.RootDir != "" {
 		var st syscall.Statfs_t
@@ -71,6 +73,15 @@ func (p *Preflight) Run(ctx context.Context, r pipeline.Reporter) error {
 	}
 	r.Update("ports")
 	return checkPorts(ctx, p.Compose, p.Ports)
+}
+
+// withBootstrapHint points a remote host's Docker problems at bootstrap
+// for that host instead of this machine.
+func withBootstrapHint(err error, host string) error {
+	if host == "" {
+		return err
+	}
+	return errs.WithHint(err, "run `mlforge bootstrap --host "+host+"` to install and start Docker and Compose v2 there")
 }
 
 func gib(n uint64) string { return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30)) }

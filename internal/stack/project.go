@@ -21,6 +21,8 @@ type Project struct {
 	Prober  Prober
 	// LocalDisk: the engine's data directory is on this machine.
 	LocalDisk bool
+	// Host is the remote host (user@addr:port), "" for this machine.
+	Host string
 }
 
 // ComposeEnv returns the variables mlforge sets for compose: every
@@ -80,8 +82,14 @@ func (u *Up) Steps() []pipeline.Step {
 }
 
 // Preflight returns the checks to run before the compose file is even read.
+// Ports are checked on this machine only: a remote host's are its own
+// project's after the first deploy, and compose names a clash there.
 func (p *Project) Preflight(skip map[string]bool) *Preflight {
-	return &Preflight{Engine: p.Engine, Compose: p.Compose, Ports: p.PortClaims(skip), LocalDisk: p.LocalDisk}
+	pre := &Preflight{Engine: p.Engine, Compose: p.Compose, LocalDisk: p.LocalDisk, Host: p.Host}
+	if p.Host == "" {
+		pre.Ports = p.PortClaims(skip)
+	}
+	return pre
 }
 
 // PlanUp builds the up pipeline for a project whose compose model is known.
