@@ -41,6 +41,7 @@ func TestTaxiStackOnSSHHost(t *testing.T) {
 		t.Fatal("new failed")
 	}
 	dir := filepath.Join(root, name)
+	removeImages(t, name)
 	t.Cleanup(func() { removeImages(t, name) })
 	target := []string{"--target", "ssh", "--host", fmt.Sprintf("root@127.0.0.1:%d", host.Port),
 		"--identity", host.Identity, "--known-hosts", host.KnownHosts}
@@ -109,7 +110,7 @@ func TestTaxiStackOnSSHHost(t *testing.T) {
 
 	src := filepath.Join(dir, "src", "taxi_duration", "serve.py")
 	code, _ := os.ReadFile(src)
-	os.WriteFile(src, append(code, []byte("\n# a one-line change\n")...), 0o644)
+	os.WriteFile(src, append(code, fmt.Sprintf("\n# a one-line change at %d\n", time.Now().UnixNano())...), 0o644)
 	changed := mlforge(t, dir, nil, append([]string{"up", "--skip", "grafana", "--json"}, target...)...)
 	third := decode[remoteJSON](t, changed.out)
 	if changed.code != 0 || strings.Join(third.Shipped, ",") != name+"-jobs:latest,"+name+"-serve:latest" {

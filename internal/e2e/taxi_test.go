@@ -28,7 +28,9 @@ func TestTaxiStackThroughMlforge(t *testing.T) {
 		t.Fatal("new failed")
 	}
 	dir := filepath.Join(root, name)
-	t.Cleanup(func() { down(t, dir) })
+	// Images left by an earlier run would be reused, by design: start clean.
+	removeImages(t, name)
+	t.Cleanup(func() { down(t, dir); removeImages(t, name) })
 	ports := setFreePorts(t, filepath.Join(dir, "mlforge.yaml"), "mlflow", "serve", "prometheus", "pushgateway", "grafana")
 
 	start := time.Now()
@@ -95,7 +97,7 @@ func TestTaxiStackThroughMlforge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(src, append(code, []byte("\n# a one-line change\n")...), 0o644); err != nil {
+	if err := os.WriteFile(src, append(code, fmt.Sprintf("\n# a one-line change at %d\n", time.Now().UnixNano())...), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	changed := mlforge(t, dir, nil, "up", "--skip", "grafana", "--json")

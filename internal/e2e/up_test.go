@@ -35,7 +35,7 @@ func TestBlankUpIsIdempotent(t *testing.T) {
 		t.Fatal("new failed")
 	}
 	dir := filepath.Join(root, name)
-	t.Cleanup(func() { down(t, dir) })
+	t.Cleanup(func() { down(t, dir); removeImages(t, name) })
 
 	first := mlforge(t, dir, nil, "up", "--json")
 	if first.code != 0 {
