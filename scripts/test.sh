@@ -33,14 +33,29 @@ if [ "$status" -ne 0 ]; then
   echo "--- go test failed (exit $status); last lines of the log:" >&2
   tail -n 80 "$log" >&2
 fi
-echo "go test: ${passed} passed, ${failed} failed, ${skipped} skipped"
+echo "gotest: ${passed} passed, ${failed} failed, ${skipped} skipped"
 rm -f "$log"
 [ "$status" -eq 0 ] || exit "$status"
 
+# Every check under scripts/ci; pytest's own summary lines are counted too.
 for check in scripts/ci/*.sh; do
   [ -e "$check" ] || continue
   step "$check"
-  bash "$check"
+  out=$(mktemp)
+  bash "$check" 2>&1 | tee "$out"
+  read -r p f <<<"$(python3 - "$out" <<'PY'
+import re, sys
+p = f = 0
+for line in open(sys.argv[1], errors="replace"):
+    if re.match(r"^=+ .* in [0-9.]+s", line):
+        p += sum(int(n) for n in re.findall(r"(\d+) passed", line))
+        f += sum(int(n) for n in re.findall(r"(\d+) (?:failed|error)", line))
+print(p, f)
+PY
+)"
+  rm -f "$out"
+  passed=$((passed + p)); failed=$((failed + f))
 done
 echo
 echo "all checks passed"
+echo "summary: ${passed} passed, ${failed} failed, ${skipped} skipped"
