@@ -145,9 +145,12 @@ func TestDebian12NeedsDockerRepository(t *testing.T) {
 }
 
 // holdLock holds dpkg's frontend lock in the host the way apt does (fcntl).
-const holdLock = `nohup perl -MFcntl -e 'open(my $f, "+<", "/var/lib/dpkg/lock-frontend") or die $!;
-my $l = pack("s s x4 q q l x4", F_WRLCK, 0, 0, 0, 0); fcntl($f, F_SETLKW, $l) or die $!; sleep 600' >/dev/null 2>&1 &
-for i in $(seq 50); do grep -q POSIX /proc/locks && exit 0; sleep 0.2; done; echo "lock not taken"; exit 1`
+// It marks the lock taken with a file of its own: /proc/locks is shared by
+// every container on the machine, so other tests' locks show there too.
+const holdLock = `rm -f /tmp/lock-held; nohup perl -MFcntl -e 'open(my $f, "+<", "/var/lib/dpkg/lock-frontend") or die $!;
+my $l = pack("s s x4 q q l x4", F_WRLCK, 0, 0, 0, 0); fcntl($f, F_SETLKW, $l) or die $!;
+open(my $m, ">", "/tmp/lock-held") or die $!; close $m; sleep 600' >/dev/null 2>&1 &
+for i in $(seq 50); do [ -e /tmp/lock-held ] && exit 0; sleep 0.2; done; echo "lock not taken"; exit 1`
 
 // TestAptLockHeld: another process holds the dpkg lock: the script waits,
 // then fails after the (short) timeout naming the lock and its holder.
