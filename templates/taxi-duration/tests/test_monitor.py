@@ -4,7 +4,7 @@ import pytest
 from prometheus_client import generate_latest
 
 from taxi_duration import drift
-from taxi_duration.monitor import registry_for
+from taxi_duration.monitor import registry_for, small_sample
 
 
 def frame(n, distance_scale, seed):
@@ -94,3 +94,14 @@ def test_exported_metrics():
         'taxi_monitor_rows{dataset="current"} 7.0',
     ):
         assert line in text
+
+
+@pytest.mark.parametrize(
+    ("rows", "min_rows", "warned"),
+    [(1, 100, True), (99, 100, True), (100, 100, False), (5000, 100, False)],
+)
+def test_small_sample_is_flagged(rows, min_rows, warned):
+    note = small_sample(rows, min_rows)
+    assert (note is not None) == warned
+    if warned:
+        assert f"only {rows} predictions" in note and f"MONITOR_MIN_ROWS={min_rows}" in note

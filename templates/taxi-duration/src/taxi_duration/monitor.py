@@ -78,6 +78,16 @@ def registry_for(result: drift.DriftResult) -> CollectorRegistry:
     return reg
 
 
+def small_sample(rows: int, min_rows: int) -> str | None:
+    """Say why a run over fewer than min_rows predictions is not to be trusted."""
+    if rows >= min_rows:
+        return None
+    return (
+        f"only {rows} predictions (MONITOR_MIN_ROWS={min_rows}): drift measured on so few is noise, "
+        "so the drift alerts ignore this run"
+    )
+
+
 def run(s: Settings) -> drift.DriftResult | None:
     """Compute drift over the window and export it; None when nothing was logged."""
     since = time.time() - s.monitor_window_hours * 3600
@@ -91,6 +101,7 @@ def run(s: Settings) -> drift.DriftResult | None:
     mlflow.set_experiment(f"{s.experiment}-monitoring")
     with mlflow.start_run(run_name=time.strftime("drift-%Y%m%d-%H%M%S")):
         mlflow.log_metrics({"drift_share": result.share, "current_rows": result.current_rows})
+        mlflow.set_tag("small_sample", small_sample(result.current_rows, s.monitor_min_rows) is not None)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "drift_report.html"
             snapshot.save_html(str(path))
@@ -110,6 +121,8 @@ def main() -> int:
     if result is None:
         print(f"monitor: no predictions logged in {s.predictions_dir} in the last {s.monitor_window_hours:g} h")
         return 0
+    if note := small_sample(result.current_rows, s.monitor_min_rows):
+        print(f"monitor: warning: {note}", file=sys.stderr)
     print(
         f"drift share {result.share:.2f} ({result.drifted_columns} columns drifted) over "
         f"{result.current_rows} predictions; pushed to {s.pushgateway_url}"

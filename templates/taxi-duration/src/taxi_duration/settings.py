@@ -48,6 +48,7 @@ class Settings:
     poll_seconds: float = field(default_factory=lambda: _float("MODEL_POLL_SECONDS", 10.0))
     drift_threshold: float = field(default_factory=lambda: _float("DRIFT_THRESHOLD", 0.5))
     monitor_window_hours: float = field(default_factory=lambda: _float("MONITOR_WINDOW_HOURS", 24.0))
+    monitor_min_rows: int = field(default_factory=lambda: _int("MONITOR_MIN_ROWS", 100))
     reference_rows: int = field(default_factory=lambda: _int("REFERENCE_ROWS", 5000))
     port: int = field(default_factory=lambda: _int("PORT", 9696))
     workers: int = field(default_factory=lambda: _int("SERVE_WORKERS", 1))
