@@ -13,6 +13,7 @@ import (
 	"github.com/mlforge/mlforge/internal/remote"
 	"github.com/mlforge/mlforge/internal/sshx"
 	"github.com/mlforge/mlforge/internal/stack"
+	awsstack "github.com/mlforge/mlforge/stacks/aws"
 )
 
 // targetFlags choose where a command acts: the target and, for ssh, how
@@ -106,26 +107,32 @@ func (t *targetFlags) hostOptions(ctx context.Context, f *Factory, dir string, c
 	return host.SSHOptions(), nil
 }
 
-// awsRegistry returns how the aws environment ships images: its ECR
-// repositories by image name, and a login through the ECR API.
-func awsRegistry(ctx context.Context, f *Factory, dir string, cfg *config.Resolved) (map[string]string, func(context.Context) (remote.Credentials, error), error) {
+// awsDeploymentOf reads what deploying to the aws environment needs from
+// its outputs: the ECR repositories by image name with a login through the
+// ECR API, and the settings that put the MLflow artifact store on the
+// environment's bucket.
+func awsDeploymentOf(ctx context.Context, f *Factory, dir string, cfg *config.Resolved) (*deployment, error) {
 	env, err := openAWS(ctx, f, dir, cfg, false)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	out, err := env.engine.Outputs(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	repos := map[string]string{}
-	if m, ok := out["repositoryUrls"].Value.(map[string]any); ok {
+	d := &deployment{repos: map[string]string{}}
+	if m, ok := out[awsstack.OutRepositoryURLs].Value.(map[string]any); ok {
 		for k, v := range m {
 			if s, ok := v.(string); ok {
-				repos[k] = s
+				d.repos[k] = s
 			}
 		}
 	}
-	login := func(ctx context.Context) (remote.Credentials, error) {
+	bucket, _ := out[awsstack.OutBucket].Value.(string)
+	if d.settings, err = awsSettings(bucket, env.setup.Region); err != nil {
+		return nil, errs.WithHint(err, fmt.Sprintf("run `mlforge refresh --env %s`, then `mlforge up --env %s` again", cfg.Env, cfg.Env))
+	}
+	d.login = func(ctx context.Context) (remote.Credentials, error) {
 		client, err := awsDeps.NewAWS(ctx, env.setup.Region)
 		if err != nil {
 			return remote.Credentials{}, err
@@ -136,7 +143,20 @@ func awsRegistry(ctx context.Context, f *Factory, dir string, cfg *config.Resolv
 		}
 		return remote.Credentials{Server: a.Host(), Username: a.Username, Password: a.Password}, nil
 	}
-	return repos, login, nil
+	return d, nil
+}
+
+// awsSettings are the compose variables of a stack on AWS: MLflow keeps
+// its artifacts in the environment's bucket (reached through the
+// instance role) instead of on the host's volume.
+func awsSettings(bucket, region string) (map[string]string, error) {
+	if bucket == "" {
+		return nil, fmt.Errorf("the environment's outputs name no artifact bucket (%s)", awsstack.OutBucket)
+	}
+	return map[string]string{
+		"MLFLOW_ARTIFACTS_DESTINATION": "s3://" + bucket + "/mlflow",
+		"AWS_DEFAULT_REGION":           region,
+	}, nil
 }
 
 // openProject returns the project's stack on its target, and a function

@@ -16,9 +16,9 @@ import (
 // UpOptions are the inputs of `mlforge up`.
 type UpOptions struct {
 	targetFlags
-	// registry, when set, ships built images through the environment's
-	// registry (ECR on AWS) instead of over SSH.
-	registry    *registryShipping
+	// deploy, when set, is what the target adds to a plain SSH host (on
+	// AWS: images shipped through ECR, artifacts on S3).
+	deploy      *deployment
 	BuildOnHost bool
 	Skip        []string
 	Timeout     time.Duration
@@ -80,11 +80,9 @@ func upRun(ctx context.Context, f *Factory, opts *UpOptions) error {
 		if err != nil {
 			return err
 		}
-		repos, login, err := awsRegistry(ctx, f, dir, cfg)
-		if err != nil {
+		if opts.deploy, err = awsDeploymentOf(ctx, f, dir, cfg); err != nil {
 			return err
 		}
-		opts.registry = &registryShipping{repos: repos, login: login}
 		return upRemote(ctx, f, opts, dir, cfg, host.SSHOptions(), start)
 	}
 	engine, err := f.Engine()

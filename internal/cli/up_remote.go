@@ -17,10 +17,14 @@ import (
 	"github.com/mlforge/mlforge/internal/ui"
 )
 
-// registryShipping is the registry an environment ships images through.
-type registryShipping struct {
+// deployment is what a target adds to deploying on a plain SSH host.
+type deployment struct {
+	// repos and login, when set, ship built images through a registry
+	// (ECR) instead of over SSH.
 	repos map[string]string
 	login func(context.Context) (remote.Credentials, error)
+	// settings are compose variables recorded on the host.
+	settings map[string]string
 }
 
 type remoteResult struct {
@@ -63,13 +67,17 @@ func upRemote(ctx context.Context, f *Factory, opts *UpOptions, dir string, cfg 
 
 	local := stack.NewLocal(dir, cfg, nil)
 	sync := &remote.SyncProject{Host: t.Client, Src: dir, Dest: t.Dir}
+	settings := &remote.WriteSettings{Host: t.Client, Dir: t.Dir}
+	if opts.deploy != nil {
+		settings.Values = opts.deploy.settings
+	}
 	var steps []pipeline.Step
 	var build *stack.BuildImages
 	var ship *remote.ShipImages
 	var push *remote.RegistryShip
 	var model *stack.Model
 	if opts.BuildOnHost {
-		if err := pipeline.Run(ctx, st, []pipeline.Step{sync}); err != nil {
+		if err := pipeline.Run(ctx, st, []pipeline.Step{sync, settings}); err != nil {
 			return err
 		}
 		if model, err = stack.LoadModel(ctx, p.Compose); err != nil {
@@ -93,12 +101,12 @@ func upRemote(ctx context.Context, f *Factory, opts *UpOptions, dir string, cfg 
 		build = &stack.BuildImages{Engine: engine, Compose: local.Compose, Model: model, Commit: stack.GitCommit(dir)}
 		ship = &remote.ShipImages{Local: localEngine.Client(), Remote: t.Engine.Client()}
 		steps = append(steps, build)
-		if opts.registry != nil {
+		if opts.deploy != nil && opts.deploy.repos != nil {
 			push = &remote.RegistryShip{Local: localEngine.Client(), Remote: t.Engine.Client(),
-				Login: opts.registry.login, Repos: opts.registry.repos}
+				Login: opts.deploy.login, Repos: opts.deploy.repos}
 			steps = append(steps, push)
 		}
-		steps = append(steps, ship, sync)
+		steps = append(steps, ship, sync, settings)
 	}
 	skip, err := stack.SkipSet(model, opts.Skip)
 	if err != nil {

@@ -28,7 +28,9 @@ type Compose struct {
 // Run implements stack.Compose.
 func (c *Compose) Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var b strings.Builder
-	b.WriteString("cd " + quote(c.Dir) + " 2>/dev/null; exec env")
+	// Before the first sync the directory may not exist yet (compose
+	// version, ps): those commands run from the home directory.
+	b.WriteString("cd " + quote(c.Dir) + " 2>/dev/null && " + sourceSettings + "exec env")
 	for _, e := range c.Env {
 		b.WriteString(" " + quote(e))
 	}

@@ -1,0 +1,86 @@
+package remote
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/mlforge/mlforge/internal/pipeline"
+)
+
+// settingsFile on the host holds the deployment's own values for the
+// compose file's variables (on AWS: the artifact store on S3 and the
+// region). Every compose command run there reads it, so `status`, `run`
+// and `down` see the stack exactly as `up` started it.
+const settingsFile = stateDir + "/deploy.env"
+
+var settingName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// WriteSettings records the deployment's settings on the host (mode 0600,
+// replaced atomically), or removes the file when there are none, so a
+// project moved from one kind of target to another converges.
+type WriteSettings struct {
+	Host   Runner
+	Dir    string // absolute project directory on the host
+	Values map[string]string
+
+	Changed bool
+}
+
+func (w *WriteSettings) String() string { return "deployment settings" }
+
+// Render returns the file's contents: sorted KEY='value' lines a POSIX
+// shell can source.
+func (w *WriteSettings) Render() ([]byte, error) {
+	keys := make([]string, 0, len(w.Values))
+	for k := range w.Values {
+		if !settingName.MatchString(k) {
+			return nil, fmt.Errorf("deployment setting %q: names are letters, digits and underscores", k)
+		}
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b bytes.Buffer
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s=%s\n", k, quote(w.Values[k]))
+	}
+	return b.Bytes(), nil
+}
+
+// Run implements pipeline.Step.
+func (w *WriteSettings) Run(ctx context.Context, r pipeline.Reporter) error {
+	data, err := w.Render()
+	if err != nil {
+		return err
+	}
+	path := quote(w.Dir + "/" + settingsFile)
+	var current bytes.Buffer
+	_ = w.Host.Run(ctx, "cat "+path+" 2>/dev/null", nil, &current, io.Discard)
+	if bytes.Equal(current.Bytes(), data) {
+		r.Update("unchanged")
+		return nil
+	}
+	script := "rm -f " + path
+	if len(data) > 0 {
+		script = `set -e
+umask 077
+mkdir -p ` + quote(w.Dir+"/"+stateDir) + `
+cat > ` + path + `.new
+mv ` + path + `.new ` + path
+	}
+	var stderr bytes.Buffer
+	if err := w.Host.Run(ctx, script, bytes.NewReader(data), io.Discard, &stderr); err != nil {
+		return fmt.Errorf("writing %s on the host: %w: %s", settingsFile, err, strings.TrimSpace(stderr.String()))
+	}
+	w.Changed = true
+	r.Update(fmt.Sprintf("%d values", len(w.Values)))
+	return nil
+}
+
+// sourceSettings is the shell fragment that exports the settings file's
+// values, when there is one, into the environment compose runs in.
+const sourceSettings = `if [ -f ` + settingsFile + ` ]; then set -a; . ./` + settingsFile + `; set +a; fi; `
