@@ -24,6 +24,7 @@ const Template = "taxi-duration"
 // Ports are the host ports (on 127.0.0.1) the stack publishes.
 type Ports struct {
 	MLflow, Serve, Prometheus, Pushgateway, Grafana int
+	S3                                              int // only with WithS3
 }
 
 // Env returns the compose variables that select these ports.
@@ -89,7 +90,7 @@ func Scaffold(t testing.TB, opts Options) *Project {
 	}
 	p := &Project{Dir: dir, Name: opts.Name, Ports: Ports{
 		MLflow: testenv.FreePort(t), Serve: testenv.FreePort(t), Prometheus: testenv.FreePort(t),
-		Pushgateway: testenv.FreePort(t), Grafana: testenv.FreePort(t),
+		Pushgateway: testenv.FreePort(t), Grafana: testenv.FreePort(t), S3: testenv.FreePort(t),
 	}}
 	env := p.Ports.Env()
 	for k, v := range opts.Env {

@@ -16,7 +16,7 @@ import (
 func requireStack(t *testing.T) {
 	t.Helper()
 	testenv.RequireCompose(t)
-	for _, img := range []string{"python:3.11-slim", "prom/prometheus:v2.55.1", "prom/pushgateway:v1.10.0"} {
+	for _, img := range []string{"python:3.11-slim", "prom/prometheus:v2.55.1", "prom/pushgateway:v1.10.0", S3Image} {
 		testenv.RequireImage(t, img)
 	}
 }
@@ -24,17 +24,23 @@ func requireStack(t *testing.T) {
 // TestStackEndToEnd scaffolds the taxi-duration project and runs it with
 // plain docker compose: train registers a production model, the server
 // answers the course's ride, monitor pushes drift metrics that Prometheus
-// serves.
+// serves. MLflow keeps its artifacts on S3 here, as on the aws target (moto
+// serves the bucket); `mlforge up`'s tests run the default volume store.
 func TestStackEndToEnd(t *testing.T) {
 	requireStack(t)
 	start := time.Now()
 	step := func(what string) { t.Logf("%-34s at %5.1fs", what, time.Since(start).Seconds()) }
 	p := Scaffold(t, Options{Env: map[string]string{"MODEL_POLL_SECONDS": "2"}})
+	const bucket = "taxi-artifacts"
+	p.WithS3(t, bucket)
 	p.Build(t)
 	step("images built")
 	p.Up(t)
 	step("stack healthy")
 	ctx := context.Background()
+	if err := CreateBucket(ctx, p.Ports.S3, bucket); err != nil {
+		t.Fatal(err)
+	}
 	serve := p.Ports.Serve
 
 	if err := WaitHTTP(ctx, Local(serve, "/health"), http.StatusServiceUnavailable, 30*time.Second); err != nil {
@@ -46,6 +52,7 @@ func TestStackEndToEnd(t *testing.T) {
 		t.Fatalf("train did not promote version 1:\n%s", tail(out, 10))
 	}
 	step("trained")
+	requireS3Key(t, p.Ports.S3, bucket, "MLmodel")
 	if err := WaitHTTP(ctx, Local(serve, "/health"), http.StatusOK, 60*time.Second); err != nil {
 		t.Fatalf("the server did not load the promoted model: %v\n%s", err, p.Logs("serve"))
 	}
@@ -97,6 +104,7 @@ func TestStackEndToEnd(t *testing.T) {
 		t.Fatalf("monitor did not report drift:\n%s", tail(out, 10))
 	}
 	step("monitored")
+	requireS3Key(t, p.Ports.S3, bucket, "drift_report.html")
 	prom := p.Ports.Prometheus
 	share, err := WaitPrometheus(ctx, prom, "taxi_drift_share", 90*time.Second)
 	if err != nil {
@@ -138,4 +146,20 @@ func checkBadInput(t *testing.T, port int) {
 			t.Errorf("POST %s: status %d %s, want a 4xx naming %s", tc.body, resp.StatusCode, body, tc.field)
 		}
 	}
+}
+
+// requireS3Key wants an object whose key ends in suffix under the bucket's
+// mlflow/ prefix: MLflow wrote it to S3, not to its volume.
+func requireS3Key(t *testing.T, port int, bucket, suffix string) {
+	t.Helper()
+	keys, err := S3Keys(context.Background(), port, bucket, "mlflow/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if strings.HasSuffix(k, "/"+suffix) {
+			return
+		}
+	}
+	t.Fatalf("no %s in s3://%s/mlflow/ (keys: %v)", suffix, bucket, keys)
 }
