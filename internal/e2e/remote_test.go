@@ -139,3 +139,84 @@ func removeImages(t *testing.T, project string) {
 		exec.Command("docker", append([]string{"rmi", "-f"}, refs...)...).Run()
 	}
 }
+
+// The app image of TestBuildOnHost: python's http.server serving a page.
+const buildOnHostCompose = `services:
+  web:
+    build: .
+    image: ${COMPOSE_PROJECT_NAME}-web:latest
+    init: true
+    ports: ["127.0.0.1:${WEB_PORT}:8000"]
+    healthcheck:
+      test: ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/', timeout=3)"]
+      interval: 1s
+      timeout: 3s
+      retries: 30
+`
+
+// up --target ssh --build-on-host builds the images on the host from the
+// synced project (its base image already there, as a registry would give
+// it): nothing is built or shipped from here, a second up rebuilds
+// nothing, and a changed file rebuilds and recreates the service.
+func TestBuildOnHost(t *testing.T) {
+	testenv.RequireCompose(t)
+	testenv.RequireImage(t, "python:3.11-slim")
+	host := sshtest.Start(t, sshtest.Trixie)
+	dir := project(t, buildOnHostCompose, testenv.FreePort(t))
+	cfg, _ := os.ReadFile(filepath.Join(dir, "mlforge.yaml"))
+	name := strings.TrimSpace(strings.TrimPrefix(strings.SplitN(string(cfg), "\n", 2)[0], "project:"))
+	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM python:3.11-slim\nWORKDIR /srv\nCOPY index.html .\nCMD [\"python\", \"-m\", \"http.server\", \"8000\"]\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "index.html"), []byte("<p>one</p>\n"), 0o644)
+	hostArgs := []string{"--host", fmt.Sprintf("root@127.0.0.1:%d", host.Port), "--identity", host.Identity, "--known-hosts", host.KnownHosts}
+	target := append([]string{"--target", "ssh"}, hostArgs...)
+
+	if r := mlforge(t, dir, nil, append([]string{"bootstrap"}, hostArgs...)...); r.code != 0 {
+		t.Fatalf("bootstrap failed:\n%s", r.errOut)
+	}
+	load := exec.Command("sh", "-c", "docker save python:3.11-slim | docker exec -i "+host.Name+" docker load -q")
+	if out, err := load.CombinedOutput(); err != nil {
+		t.Fatalf("loading the base image on the host: %v\n%s", err, out)
+	}
+
+	up := func() remoteJSON {
+		t.Helper()
+		r := mlforge(t, dir, nil, append([]string{"up", "--build-on-host", "--json"}, target...)...)
+		if r.code != 0 {
+			t.Fatalf("up --build-on-host failed:\n%s", r.errOut)
+		}
+		return decode[remoteJSON](t, r.out)
+	}
+	hostImageID := func() string {
+		return strings.TrimSpace(host.Exec(t, "docker image inspect --format '{{.Id}}' "+name+"-web:latest"))
+	}
+	first := up()
+	if strings.Join(first.Built, ",") != name+"-web:latest" || len(first.Shipped) != 0 || first.ShippedBytes != 0 || !first.Synced {
+		t.Errorf("first up --build-on-host: %+v, want web built on the host, nothing shipped", first)
+	}
+	if err := exec.Command("docker", "image", "inspect", name+"-web:latest").Run(); err == nil {
+		t.Error("the image was built here, not on the host")
+	}
+	built := hostImageID()
+	st := mlforge(t, dir, nil, append([]string{"status", "--json"}, target...)...)
+	if status := decode[struct{ Healthy bool }](t, st.out); st.code != 0 || !status.Healthy {
+		t.Errorf("status on the host: exit %d, %+v", st.code, status)
+	}
+
+	second := up()
+	if len(second.Built) != 0 || second.Synced || hostImageID() != built {
+		t.Errorf("second up rebuilt or synced: %+v", second)
+	}
+
+	os.WriteFile(filepath.Join(dir, "index.html"), []byte("<p>two</p>\n"), 0o644)
+	third := up()
+	if strings.Join(third.Built, ",") != name+"-web:latest" || !third.Synced || hostImageID() == built {
+		t.Errorf("after a change: %+v, want web rebuilt on the host", third)
+	}
+	page := host.Exec(t, "docker compose -p "+name+" exec -T web python -c \"print(open('index.html').read())\"")
+	if !strings.Contains(page, "two") {
+		t.Errorf("the running service serves the old page: %q", page)
+	}
+	if r := mlforge(t, dir, nil, append([]string{"down"}, target...)...); r.code != 0 {
+		t.Error("down on the host failed")
+	}
+}

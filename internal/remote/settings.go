@@ -29,6 +29,7 @@ type WriteSettings struct {
 	Values map[string]string
 
 	Changed bool
+	current *bytes.Buffer // the host's file, once read
 }
 
 func (w *WriteSettings) String() string { return "deployment settings" }
@@ -51,6 +52,24 @@ func (w *WriteSettings) Render() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// read returns the host's settings file (empty when there is none).
+func (w *WriteSettings) read(ctx context.Context) []byte {
+	if w.current == nil {
+		w.current = &bytes.Buffer{}
+		_ = w.Host.Run(ctx, "cat "+quote(w.Dir+"/"+settingsFile)+" 2>/dev/null", nil, w.current, io.Discard)
+	}
+	return w.current.Bytes()
+}
+
+// Skip implements pipeline.Skipper: a target without settings, on a host
+// holding none, has nothing to do.
+func (w *WriteSettings) Skip(ctx context.Context) (string, bool) {
+	if len(w.Values) == 0 && len(w.read(ctx)) == 0 {
+		return "none for this target", true
+	}
+	return "", false
+}
+
 // Run implements pipeline.Step.
 func (w *WriteSettings) Run(ctx context.Context, r pipeline.Reporter) error {
 	data, err := w.Render()
@@ -58,9 +77,7 @@ func (w *WriteSettings) Run(ctx context.Context, r pipeline.Reporter) error {
 		return err
 	}
 	path := quote(w.Dir + "/" + settingsFile)
-	var current bytes.Buffer
-	_ = w.Host.Run(ctx, "cat "+path+" 2>/dev/null", nil, &current, io.Discard)
-	if bytes.Equal(current.Bytes(), data) {
+	if bytes.Equal(w.read(ctx), data) {
 		r.Update("unchanged")
 		return nil
 	}
@@ -76,7 +93,7 @@ mv ` + path + `.new ` + path
 	if err := w.Host.Run(ctx, script, bytes.NewReader(data), io.Discard, &stderr); err != nil {
 		return fmt.Errorf("writing %s on the host: %w: %s", settingsFile, err, strings.TrimSpace(stderr.String()))
 	}
-	w.Changed = true
+	w.Changed, w.current = true, bytes.NewBuffer(data)
 	r.Update(fmt.Sprintf("%d values", len(w.Values)))
 	return nil
 }
