@@ -1,15 +1,19 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/creack/pty"
 
 	"github.com/mlforge/mlforge/internal/sshx/sshtest"
 	"github.com/mlforge/mlforge/internal/stacktest"
@@ -218,5 +222,52 @@ func TestBuildOnHost(t *testing.T) {
 	}
 	if r := mlforge(t, dir, nil, append([]string{"down"}, target...)...); r.code != 0 {
 		t.Error("down on the host failed")
+	}
+}
+
+// mlforge ssh runs a command in the project directory on the host and
+// exits with its code; with a terminal on stdin it opens an interactive
+// login shell there, with a terminal on the host.
+func TestSSHCommandAndShell(t *testing.T) {
+	testenv.RequireDocker(t)
+	host := sshtest.Start(t, sshtest.Trixie)
+	dir := project(t, "services: {}\n", testenv.FreePort(t))
+	cfg, _ := os.ReadFile(filepath.Join(dir, "mlforge.yaml"))
+	name := strings.TrimSpace(strings.TrimPrefix(strings.SplitN(string(cfg), "\n", 2)[0], "project:"))
+	remoteDir := "/root/mlforge/" + name
+	host.Exec(t, "mkdir -p "+remoteDir)
+	target := []string{"--target", "ssh", "--host", fmt.Sprintf("root@127.0.0.1:%d", host.Port), "--identity", host.Identity, "--known-hosts", host.KnownHosts}
+
+	r := mlforge(t, dir, nil, append(append([]string{"ssh"}, target...), "--", "pwd; tty -s || echo no-tty; exit 3")...)
+	if r.code != 3 || r.out != remoteDir+"\nno-tty\n" {
+		t.Errorf("ssh -- command: exit %d, output %q; want 3 and %q", r.code, r.out, remoteDir+"\nno-tty\n")
+	}
+
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptmx.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binary, append([]string{"ssh"}, target...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "NO_COLOR=1", "TERM=xterm")
+	var out, errOut bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tty.Close()
+	go io.Copy(io.Discard, ptmx) // nothing is echoed back here: the host's terminal echoes
+	fmt.Fprintf(ptmx, "tty -s && echo has-a-tty; echo in-$(pwd)-$((40+2)); exit 7\r")
+	err = cmd.Wait()
+	code := -1
+	if exit, ok := err.(*exec.ExitError); ok {
+		code = exit.ExitCode()
+	}
+	got := strings.ReplaceAll(out.String(), "\r", "")
+	if code != 7 || !strings.Contains(got, "has-a-tty\n") || !strings.Contains(got, "in-"+remoteDir+"-42\n") {
+		t.Errorf("interactive ssh: exit %d (%v)\nstdout %q\nstderr %q", code, err, got, errOut.String())
 	}
 }
