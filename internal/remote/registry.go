@@ -87,6 +87,9 @@ func (s *RegistryShip) Run(ctx context.Context, r pipeline.Reporter) error {
 		}
 		err = push.Wait(ctx)
 		push.Close()
+		// The registry's tag was only needed for the push: dropping it keeps
+		// one tag per deploy from piling up here (the image keeps its own).
+		_, _ = s.Local.ImageRemove(ctx, remoteRef, client.ImageRemoveOptions{})
 		if err != nil {
 			return fmt.Errorf("pushing %s: %w", remoteRef, err)
 		}
@@ -103,6 +106,7 @@ func (s *RegistryShip) Run(ctx context.Context, r pipeline.Reporter) error {
 		if _, err := s.Remote.ImageTag(ctx, client.ImageTagOptions{Source: remoteRef, Target: ref}); err != nil {
 			return err
 		}
+		_, _ = s.Remote.ImageRemove(ctx, remoteRef, client.ImageRemoveOptions{})
 		s.Pushed = append(s.Pushed, ref)
 	}
 	r.Update(fmt.Sprintf("%d pushed and pulled, %d already there", len(s.Pushed), len(s.Skipped)))

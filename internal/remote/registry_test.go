@@ -7,8 +7,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/moby/moby/client"
 
 	"github.com/mlforge/mlforge/bootstrap"
 	"github.com/mlforge/mlforge/internal/awsapi"
@@ -141,6 +144,11 @@ func TestRegistryShipThroughStandInECR(t *testing.T) {
 	if got, _ := host.ImageID(ctx, ref); got != want || got == "" {
 		t.Errorf("the host has %s as %q, want %q", ref, got, want)
 	}
+	for side, eng := range map[string]*stack.MobyEngine{"here": local, "on the host": host} {
+		if tags := registryTags(t, eng, reg); len(tags) != 0 {
+			t.Errorf("registry tags left %s after the push: %v", side, tags)
+		}
+	}
 	second := ship()
 	if len(second.Pushed) != 0 || len(second.Skipped) != 1 || logins != 1 {
 		t.Errorf("second run pushed %v, skipped %v, %d logins: want nothing shipped and no login", second.Pushed, second.Skipped, logins)
@@ -149,4 +157,22 @@ func TestRegistryShipThroughStandInECR(t *testing.T) {
 	if err := bad.Run(ctx, quiet{}); err == nil {
 		t.Error("an image without a repository was shipped")
 	}
+}
+
+// registryTags lists an engine's image tags in the registry at reg.
+func registryTags(t *testing.T, e *stack.MobyEngine, reg string) []string {
+	t.Helper()
+	list, err := e.Client().ImageList(context.Background(), client.ImageListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, img := range list.Items {
+		for _, tag := range img.RepoTags {
+			if strings.HasPrefix(tag, reg+"/") {
+				out = append(out, tag)
+			}
+		}
+	}
+	return out
 }
