@@ -22,7 +22,11 @@ const JobsProfile = "jobs"
 // Compose runs `docker compose` on the project and returns its combined
 // output; the error carries the output's tail.
 func (p *Project) Compose(ctx context.Context, args ...string) (string, error) {
-	full := append([]string{"compose", "--project-directory", p.Dir, "-p", p.Name, "--profile", JobsProfile}, args...)
+	full := []string{"compose", "--project-directory", p.Dir, "-p", p.Name}
+	for _, profile := range append([]string{JobsProfile}, p.Profiles...) {
+		full = append(full, "--profile", profile)
+	}
+	full = append(full, args...)
 	cmd := exec.CommandContext(ctx, "docker", full...)
 	cmd.Dir = p.Dir
 	cmd.Env = append(os.Environ(), "COMPOSE_PROGRESS=plain", "COMPOSE_ANSI=never")

@@ -43,6 +43,8 @@ type Project struct {
 	Dir   string // project root
 	Name  string // compose project name (unique per test)
 	Ports Ports
+	// Profiles are compose profiles enabled besides JobsProfile.
+	Profiles []string
 }
 
 // Options tune Scaffold.

@@ -16,7 +16,7 @@ import (
 func requireStack(t *testing.T) {
 	t.Helper()
 	testenv.RequireCompose(t)
-	for _, img := range []string{"python:3.11-slim", "prom/prometheus:v2.55.1", "prom/pushgateway:v1.10.0", S3Image} {
+	for _, img := range []string{"python:3.11-slim", "prom/prometheus:v2.55.1", "prom/pushgateway:v1.10.0", S3Image, "postgres:16"} {
 		testenv.RequireImage(t, img)
 	}
 }
@@ -24,8 +24,10 @@ func requireStack(t *testing.T) {
 // TestStackEndToEnd scaffolds the taxi-duration project and runs it with
 // plain docker compose: train registers a production model, the server
 // answers the course's ride, monitor pushes drift metrics that Prometheus
-// serves. MLflow keeps its artifacts on S3 here, as on the aws target (moto
-// serves the bucket); `mlforge up`'s tests run the default volume store.
+// serves. MLflow runs in the template's other configuration here, the one
+// a team or the aws target uses: runs and registry in PostgreSQL (the
+// postgres profile), artifacts on S3 (moto serves the bucket). `mlforge
+// up`'s tests run the default SQLite and volume stores.
 func TestStackEndToEnd(t *testing.T) {
 	requireStack(t)
 	start := time.Now()
@@ -33,6 +35,7 @@ func TestStackEndToEnd(t *testing.T) {
 	p := Scaffold(t, Options{Env: map[string]string{"MODEL_POLL_SECONDS": "2"}})
 	const bucket = "taxi-artifacts"
 	p.WithS3(t, bucket)
+	p.WithPostgres(t)
 	p.Build(t)
 	step("images built")
 	p.Up(t)
@@ -53,6 +56,10 @@ func TestStackEndToEnd(t *testing.T) {
 	}
 	step("trained")
 	requireS3Key(t, p.Ports.S3, bucket, "MLmodel")
+	models, err := p.Compose(ctx, "exec", "-T", "postgres", "psql", "-U", "mlflow", "-d", "mlflow", "-tAc", "select name from registered_models")
+	if err != nil || strings.TrimSpace(models) != "taxi-duration" {
+		t.Fatalf("the registry in PostgreSQL holds %q (%v), want taxi-duration", models, err)
+	}
 	if err := WaitHTTP(ctx, Local(serve, "/health"), http.StatusOK, 60*time.Second); err != nil {
 		t.Fatalf("the server did not load the promoted model: %v\n%s", err, p.Logs("serve"))
 	}

@@ -42,18 +42,27 @@ debian_base() {
   log "imported $image"
 }
 
-# build_image TAG DOCKERFILE: builds images/DOCKERFILE as TAG when missing,
-# with the machine's CA bundle in the context (the egress proxy of some
-# build machines signs TLS with its own CA).
+# build_image TAG DOCKERFILE [FILE...]: builds images/DOCKERFILE as TAG when
+# missing or built from another version of its files, with the machine's CA
+# bundle in the context (the egress proxy of some build machines signs TLS
+# with its own CA) and the FILEs (paths under images/).
 build_image() {
-  local tag=$1 file=$2 ctx logf
-  if have "$tag"; then log "image $tag: present"; return 0; fi
+  local tag=$1 file=$2 ctx logf images f recipe
+  shift 2
+  images="$(dirname "${BASH_SOURCE[0]}")/images"
+  recipe=$( (cd "$images" && cat "$file" "$@") | sha256sum | cut -c1-16)
+  if [ "$(docker image inspect --format '{{ index .Config.Labels "mlforge.test.recipe" }}' "$tag" 2>/dev/null)" = "$recipe" ]; then
+    log "image $tag: present"
+    return 0
+  fi
+  have "$tag" && log "image $tag: its files changed"
   ctx=$(mktemp -d)
   cp /etc/ssl/certs/ca-certificates.crt "$ctx/ca-certificates.crt"
-  cp "$(dirname "${BASH_SOURCE[0]}")/images/$file" "$ctx/Dockerfile"
+  cp "$images/$file" "$ctx/Dockerfile"
+  for f in "$@"; do cp "$images/$f" "$ctx/"; done
   log "building $tag"
   logf="$CACHE_DIR/build-$(printf '%s' "$tag" | tr '/:' '__').log"
-  DOCKER_BUILDKIT=0 docker build -t "$tag" "$ctx" >"$logf" 2>&1 ||
+  DOCKER_BUILDKIT=0 docker build --label "mlforge.test.recipe=$recipe" -t "$tag" "$ctx" >"$logf" 2>&1 ||
     { tail -n 30 "$logf" >&2; rm -rf "$ctx"; die "building $tag failed"; }
   rm -rf "$ctx"
 }

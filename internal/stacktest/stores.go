@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -105,4 +106,31 @@ func S3Keys(ctx context.Context, port int, bucket, prefix string) ([]string, err
 		keys[i] = c.Key
 	}
 	return keys, nil
+}
+
+// WithPostgres puts MLflow's backend store on the template's optional
+// PostgreSQL service, the way its README says: the postgres profile and
+// MLFLOW_BACKEND_STORE_URI with the generated POSTGRES_PASSWORD from .env.
+func (p *Project) WithPostgres(t testing.TB) {
+	t.Helper()
+	env, err := os.ReadFile(filepath.Join(p.Dir, ".env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	password := ""
+	for _, line := range strings.Split(string(env), "\n") {
+		if v, ok := strings.CutPrefix(line, "POSTGRES_PASSWORD="); ok {
+			password = v
+		}
+	}
+	if password == "" {
+		t.Fatal(".env has no POSTGRES_PASSWORD")
+	}
+	p.Profiles = append(p.Profiles, "postgres")
+	err = SetEnv(filepath.Join(p.Dir, ".env"), map[string]string{
+		"MLFLOW_BACKEND_STORE_URI": "postgresql://mlflow:" + password + "@postgres:5432/mlflow",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
