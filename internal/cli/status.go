@@ -52,9 +52,13 @@ func newStatusCmd(f *Factory) *cobra.Command {
 			}
 			res := statusResult{Project: cfg.Project, Healthy: true, Drift: []stack.Drift{}}
 			running := map[string]bool{}
+			jobs := map[string]bool{}
+			for _, j := range cfg.Jobs {
+				jobs[j.Service] = true
+			}
 			for _, c := range list {
 				svc := model.Services[c.Service]
-				if len(svc.Profiles) > 0 {
+				if !svc.Active || jobs[c.Service] {
 					continue // one-shot jobs
 				}
 				s := serviceStatus{Service: c.Service, State: c.Describe(), Healthy: c.Ready(svc.HasHealthCheck()), Ports: []int{}}

@@ -150,8 +150,8 @@ func upRemote(ctx context.Context, f *Factory, opts *UpOptions, dir string, cfg 
 }
 
 // imagesToShip splits the images of the services that run on the host
-// (those without a profile, and the jobs) into those built here and those
-// the host should pull.
+// (the active ones, and the jobs) into those built here and those the host
+// should pull.
 func imagesToShip(model *stack.Model, cfg *config.Config, skip map[string]bool) (built, pull []string) {
 	jobs := map[string]bool{}
 	for _, j := range cfg.Jobs {
@@ -161,7 +161,7 @@ func imagesToShip(model *stack.Model, cfg *config.Config, skip map[string]bool) 
 	for _, name := range sortedServiceNames(model) {
 		s := model.Services[name]
 		ref := model.ImageRef(s)
-		if skip[name] || seen[ref] || (len(s.Profiles) > 0 && !jobs[name]) {
+		if skip[name] || seen[ref] || (!s.Active && !jobs[name]) {
 			continue
 		}
 		seen[ref] = true

@@ -187,3 +187,61 @@ func TestInterruptedUpConverges(t *testing.T) {
 		t.Errorf("after interrupt: %+v", res.Endpoints)
 	}
 }
+
+// web, and a db behind a profile (as the template's optional PostgreSQL).
+const profileCompose = `services:
+  web:
+    image: python:3.11-slim
+    init: true
+    command: ["python", "-m", "http.server", "8000"]
+    ports: ["127.0.0.1:${WEB_PORT}:8000"]
+    healthcheck:
+      test: ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/', timeout=2)"]
+      interval: 1s
+      retries: 30
+  db:
+    profiles: [db]
+    image: python:3.11-slim
+    init: true
+    command: ["python", "-m", "http.server", "8001"]
+    healthcheck:
+      test: ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8001/', timeout=2)"]
+      interval: 1s
+      retries: 30
+`
+
+// A service behind a profile runs only when COMPOSE_PROFILES (here in the
+// project's .env, as the template's README says for PostgreSQL) enables
+// it; then up waits for it and status reports it.
+func TestComposeProfilesFromEnvFile(t *testing.T) {
+	testenv.RequireCompose(t)
+	testenv.RequireImage(t, "python:3.11-slim")
+	dir := project(t, profileCompose, testenv.FreePort(t))
+	services := func() []string {
+		t.Helper()
+		st := mlforge(t, dir, nil, "status", "--json")
+		var names []string
+		for _, s := range decode[struct{ Services []struct{ Service string } }](t, st.out).Services {
+			names = append(names, s.Service)
+		}
+		return names
+	}
+	if r := mlforge(t, dir, nil, "up"); r.code != 0 {
+		t.Fatalf("up failed:\n%s", r.errOut)
+	}
+	if got := strings.Join(services(), ","); got != "web" {
+		t.Errorf("without the profile: services %s, want web", got)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte("COMPOSE_PROFILES=db\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := mlforge(t, dir, nil, "up"); r.code != 0 {
+		t.Fatalf("up with COMPOSE_PROFILES=db failed:\n%s", r.errOut)
+	}
+	if got := strings.Join(services(), ","); got != "db,web" {
+		t.Errorf("with the profile: services %s, want db,web", got)
+	}
+	if st := mlforge(t, dir, nil, "status"); st.code != 0 || !strings.Contains(st.out, "db ") {
+		t.Errorf("status with the profile: exit %d, output lacks db", st.code)
+	}
+}

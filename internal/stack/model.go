@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // Model is the part of the resolved compose model (docker compose config
@@ -23,6 +24,11 @@ type Service struct {
 	Profiles    []string     `json:"profiles"`
 	Ports       []Port       `json:"ports"`
 	HealthCheck *HealthCheck `json:"healthcheck"`
+	// Active is set for the services a plain `compose up` starts: those
+	// without a profile, and those whose profile COMPOSE_PROFILES enables
+	// (in the environment or the project's .env), such as the optional
+	// PostgreSQL backend.
+	Active bool `json:"-"`
 }
 
 // Build is a service's build section, paths resolved by compose.
@@ -57,8 +63,17 @@ func LoadModel(ctx context.Context, c Compose) (*Model, error) {
 	if err := json.Unmarshal(out, m); err != nil {
 		return nil, fmt.Errorf("reading the compose model: %w", err)
 	}
+	// Without --profile compose names the services enabled by default.
+	out, err = capture(ctx, c, "config", "--services")
+	if err != nil {
+		return nil, fmt.Errorf("reading the compose file's services: %w", err)
+	}
+	active := map[string]bool{}
+	for _, name := range strings.Fields(string(out)) {
+		active[name] = true
+	}
 	for name, s := range m.Services {
-		s.Name = name
+		s.Name, s.Active = name, active[name]
 		m.Services[name] = s
 	}
 	return m, nil
@@ -73,12 +88,12 @@ func (m *Model) ImageRef(s Service) string {
 	return m.Name + "-" + s.Name
 }
 
-// LongRunning lists the services a plain `compose up` starts (no profile),
+// LongRunning lists the services a plain `compose up` starts (Active),
 // sorted by name, without those in skip.
 func (m *Model) LongRunning(skip map[string]bool) []Service {
 	var out []Service
 	for _, s := range m.Services {
-		if len(s.Profiles) == 0 && !skip[s.Name] {
+		if s.Active && !skip[s.Name] {
 			out = append(out, s)
 		}
 	}

@@ -95,7 +95,15 @@ func (p *Project) Preflight(skip map[string]bool) *Preflight {
 // PlanUp builds the up pipeline for a project whose compose model is known.
 func (p *Project) PlanUp(model *Model, opts UpOptions) *Up {
 	modelSvc, port, health := ModelService(p.Config.Config)
-	services := model.LongRunning(opts.Skip)
+	// One-shot jobs are never waited for, even with their profile enabled.
+	notLong := map[string]bool{}
+	for n := range opts.Skip {
+		notLong[n] = true
+	}
+	for _, j := range p.Config.Jobs {
+		notLong[j.Service] = true
+	}
+	services := model.LongRunning(notLong)
 	return &Up{
 		Build: &BuildImages{Engine: p.Engine, Compose: p.Compose, Model: model, Commit: GitCommit(p.Dir)},
 		Start: &StartServices{Engine: p.Engine, Compose: p.Compose, Services: services,
