@@ -101,6 +101,10 @@ func (s *AWSSetup) EngineOptions(home string, c *config.Resolved) Options {
 	}
 }
 
+// OutSSHPort is an optional output naming the host's SSH port; without it
+// (the AWS program exports none) the port is 22.
+const OutSSHPort = "sshPort"
+
 // HostFromOutputs builds the SSH target from the stack outputs. The host
 // key pinned is this machine's copy (it may be newer than the outputs' after
 // the first-boot key was replaced); a host presenting another key is refused
@@ -111,8 +115,12 @@ func (s *AWSSetup) HostFromOutputs(out map[string]Output) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
+	port := 22
+	if v, ok := out[OutSSHPort].Value.(float64); ok && v > 0 && v < 65536 {
+		port = int(v)
+	}
 	h := &Host{
-		InstanceID: str(awsstack.OutInstanceID), Address: str(awsstack.OutPublicIP), Port: 22,
+		InstanceID: str(awsstack.OutInstanceID), Address: str(awsstack.OutPublicIP), Port: port,
 		User: str(awsstack.OutSSHUser), KeyFile: s.Keys.KeyFile, HostKey: s.Keys.Host.Public,
 		HostKeyFingerprint: fp,
 	}

@@ -6,12 +6,15 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"github.com/mlforge/mlforge/internal/awsapi"
 	"github.com/mlforge/mlforge/internal/config"
 	"github.com/mlforge/mlforge/internal/errs"
 	"github.com/mlforge/mlforge/internal/pipeline"
 	"github.com/mlforge/mlforge/internal/ui"
 	"github.com/mlforge/mlforge/provision"
+	awsstack "github.com/mlforge/mlforge/stacks/aws"
 )
 
 // AWSUpOptions are the inputs of the aws part of `mlforge up`.
@@ -28,12 +31,15 @@ var awsDeps = struct {
 	IPSource awsapi.IPSource
 	// NewAWS connects to the AWS APIs of a region.
 	NewAWS func(ctx context.Context, region string) (*awsapi.Client, error)
+	// Program returns the environment's Pulumi program.
+	Program func(*provision.AWSSetup) pulumi.RunFunc
 }{
 	Getenv:   os.Getenv,
 	IPSource: awsapi.HTTPIPSource{},
 	NewAWS: func(ctx context.Context, region string) (*awsapi.Client, error) {
 		return awsapi.New(ctx, awsapi.Options{Region: region})
 	},
+	Program: func(s *provision.AWSSetup) pulumi.RunFunc { return awsstack.Program(s.Stack) },
 }
 
 // awsEnv is one environment's prepared program and its engine.
@@ -62,6 +68,7 @@ func openAWS(ctx context.Context, f *Factory, dir string, cfg *config.Resolved, 
 		return nil, err
 	}
 	o := setup.EngineOptions(home, cfg)
+	o.Program = awsDeps.Program(setup)
 	o.Getenv = awsDeps.Getenv
 	userHome, _ := os.UserHomeDir()
 	o.CLI = provision.CLI{Home: home, UserHome: userHome}

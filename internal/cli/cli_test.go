@@ -21,7 +21,7 @@ type result struct {
 func run(t *testing.T, dir string, args ...string) result {
 	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
-	f := &Factory{IO: ios, Templates: templates.Embedded, Getwd: func() (string, error) { return dir, nil }}
+	f := &Factory{IO: ios, Templates: templates.Embedded, Getwd: func() (string, error) { return dir, nil }, Engine: localEngine}
 	code := Run(context.Background(), f, args)
 	return result{code, out.String(), errOut.String()}
 }
@@ -176,7 +176,7 @@ func TestNewPromptsOnATerminal(t *testing.T) {
 	ios, in, out, errOut := iostreams.Test()
 	ios.SetTTY(true)
 	in.WriteString("Bad Name\nmy-app\n\n9000\n")
-	f := &Factory{IO: ios, Templates: templates.Embedded, Getwd: func() (string, error) { return dir, nil }}
+	f := &Factory{IO: ios, Templates: templates.Embedded, Getwd: func() (string, error) { return dir, nil }, Engine: localEngine}
 	code := Run(context.Background(), f, []string{"new", filepath.Join(dir, "proj"), "--template", "blank", "--no-git"})
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
