@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"github.com/mlforge/mlforge/internal/sshx"
 	"github.com/mlforge/mlforge/internal/sshx/sshtest"
 	"github.com/mlforge/mlforge/internal/testenv"
+	"github.com/mlforge/mlforge/internal/ui"
 	"github.com/mlforge/mlforge/provision"
 	awsstack "github.com/mlforge/mlforge/stacks/aws"
 )
@@ -82,7 +82,7 @@ func TestUpTargetAWSGlue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bootstrap.Run(ctx, bootstrap.SSHRunner{Client: hc}, bootstrap.Options{}, quietReporter{}); err != nil {
+	if _, err := bootstrap.Run(ctx, bootstrap.SSHRunner{Client: hc}, bootstrap.Options{}, ui.NewPlainStatus(io.Discard)); err != nil {
 		t.Fatalf("bootstrap: %v", err)
 	}
 	hc.Close()
@@ -102,7 +102,7 @@ func TestUpTargetAWSGlue(t *testing.T) {
 		t.Fatalf("the host does not present the first-boot key: %v", err)
 	}
 	t.Cleanup(func() { fwd.Close() })
-	forwardToHere(t, fwd, reg)
+	sshtest.ReverseForward(t, fwd, reg)
 
 	instanceID := motoInstance(t, endpoint)
 	saved := awsDeps
@@ -177,14 +177,6 @@ func TestUpTargetAWSGlue(t *testing.T) {
 	}
 }
 
-type quietReporter struct{}
-
-func (quietReporter) Start(string)   {}
-func (quietReporter) Update(string)  {}
-func (quietReporter) End(error)      {}
-func (quietReporter) Skip(string)    {}
-func (quietReporter) Println(string) {}
-
 // installHostKey makes the test host present key (what cloud-init does
 // with the key mlforge generated for the instance).
 func installHostKey(t *testing.T, h *sshtest.Host, privatePEM string) {
@@ -192,34 +184,6 @@ func installHostKey(t *testing.T, h *sshtest.Host, privatePEM string) {
 	script := "umask 077; cat > /etc/ssh/ssh_host_ed25519_key <<'EOF'\n" + strings.TrimSpace(privatePEM) + "\nEOF\n" +
 		"ssh-keygen -y -f /etc/ssh/ssh_host_ed25519_key > /etc/ssh/ssh_host_ed25519_key.pub && kill -HUP 1"
 	h.Exec(t, script)
-}
-
-// forwardToHere makes addr on the host's loopback reach addr here.
-func forwardToHere(t *testing.T, c *sshx.Client, addr string) {
-	t.Helper()
-	l, err := c.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			in, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer in.Close()
-				out, err := net.Dial("tcp", addr)
-				if err != nil {
-					return
-				}
-				defer out.Close()
-				go io.Copy(out, in)
-				io.Copy(in, out)
-			}()
-		}
-	}()
 }
 
 // motoInstance starts an instance in moto and returns its id.

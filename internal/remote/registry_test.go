@@ -2,8 +2,6 @@ package remote
 
 import (
 	"context"
-	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,35 +45,6 @@ func connectHost(t *testing.T) *sshx.Client {
 	return c
 }
 
-// reverseForward makes addr on the host reach addr on this machine, the
-// way a host reaches a registry.
-func reverseForward(t *testing.T, c *sshx.Client, addr string) {
-	t.Helper()
-	l, err := c.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			in, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer in.Close()
-				out, err := net.Dial("tcp", addr)
-				if err != nil {
-					return
-				}
-				defer out.Close()
-				go io.Copy(out, in)
-				io.Copy(in, out)
-			}()
-		}
-	}()
-}
-
 // tinyImage builds a one-file image here and returns its reference.
 func tinyImage(t *testing.T, name string) string {
 	t.Helper()
@@ -104,7 +73,7 @@ func TestRegistryShipThroughStandInECR(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := connectHost(t)
-	reverseForward(t, c, reg)
+	sshtest.ReverseForward(t, c, reg)
 
 	name := testenv.Name(t)
 	ref := tinyImage(t, name)

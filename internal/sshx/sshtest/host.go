@@ -19,6 +19,7 @@ import (
 	"crypto/rand"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -214,4 +215,34 @@ func (h *Host) AuthorizeIdentity(t testing.TB, identity string) {
 	}
 	line := strings.TrimSpace(string(ssh.MarshalAuthorizedKey(signer.PublicKey())))
 	h.Exec(t, "for f in /root/.ssh/authorized_keys /home/*/.ssh/authorized_keys; do echo '"+line+"' >> \"$f\"; done")
+}
+
+// ReverseForward makes addr on the host's loopback reach addr on this
+// machine through c, the way a host reaches a registry running here. The
+// forward lasts as long as c or the test.
+func ReverseForward(t testing.TB, c *sshx.Client, addr string) {
+	t.Helper()
+	l, err := c.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			in, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer in.Close()
+				out, err := net.Dial("tcp", addr)
+				if err != nil {
+					return
+				}
+				defer out.Close()
+				go io.Copy(out, in)
+				io.Copy(in, out)
+			}()
+		}
+	}()
 }
