@@ -3,7 +3,8 @@
 # Docker: installs the Docker engine and Compose v2 when missing, builds
 # mlforge, scaffolds the default template (taxi-duration) into DIR
 # (default ./mlforge-demo), runs `mlforge up`, asks the model for a
-# prediction, runs the drift monitor and prints `mlforge status`.
+# prediction, replays a month of rides as traffic, runs the drift monitor
+# and prints `mlforge status`.
 # Where no container registry is reachable, the base images are built
 # locally first (Grafana, which has no such stand-in, is then skipped).
 set -euo pipefail
@@ -41,6 +42,8 @@ echo "POST /predict with the course's ride:"
 curl -fsS -X POST "http://127.0.0.1:${port}/predict" -H 'content-type: application/json' \
   -d '{"PULocationID": 10, "DOLocationID": 50, "trip_distance": 40}'
 echo
+"$mlforge" run replay
+sleep 1 # the server writes its prediction log every half second
 "$mlforge" run monitor
 "$mlforge" status
 echo

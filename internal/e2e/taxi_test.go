@@ -57,12 +57,19 @@ func TestTaxiStackThroughMlforge(t *testing.T) {
 		t.Errorf("prediction %+v (model %s)", pred, res.ModelVersion)
 	}
 
-	if r := mlforge(t, dir, nil, "run", "monitor"); r.code != 0 {
-		t.Fatalf("run monitor: exit %d", r.code)
+	if r := mlforge(t, dir, nil, "run", "replay"); r.code != 0 || !strings.Contains(r.out, "replayed 500 rides") {
+		t.Fatalf("run replay: exit %d", r.code)
+	}
+	time.Sleep(1500 * time.Millisecond) // the server flushes its prediction log every 0.5 s
+	if r := mlforge(t, dir, nil, "run", "monitor"); r.code != 0 || strings.Contains(r.errOut, "warning: only") {
+		t.Fatalf("run monitor: exit %d (after 500 rides no small-sample warning is due)", r.code)
 	}
 	samples, err := stacktest.WaitPrometheus(ctx, ports["prometheus"], "taxi_drift_share", 90*time.Second)
 	if err != nil || len(samples) == 0 {
 		t.Fatalf("drift metrics never reached Prometheus: %v", err)
+	}
+	if rows, err := stacktest.QueryPrometheus(ctx, ports["prometheus"], `taxi_monitor_rows{dataset="current"}`); err != nil || len(rows) != 1 || rows[0].Value < 501 {
+		t.Errorf("monitored rows = %+v (%v), want the course ride and the 500 replayed", rows, err)
 	}
 
 	st := mlforge(t, dir, nil, "status", "--json")

@@ -11,6 +11,7 @@ import logging
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import mlflow
@@ -96,7 +97,12 @@ def run(s: Settings) -> drift.DriftResult | None:
         return None
     mlflow.set_tracking_uri(s.tracking_uri)
     reference = reference_frame(s)
-    result, snapshot = drift.compute(reference, logged[drift.COLUMNS], s.drift_threshold)
+    with warnings.catch_warnings():
+        if small_sample(len(logged), s.monitor_min_rows):
+            # Statistics over a handful of rows divide by zero; the run
+            # already says its sample is too small.
+            warnings.simplefilter("ignore", RuntimeWarning)
+        result, snapshot = drift.compute(reference, logged[drift.COLUMNS], s.drift_threshold)
     push_to_gateway(s.pushgateway_url, job=JOB, registry=registry_for(result))
     mlflow.set_experiment(f"{s.experiment}-monitoring")
     with mlflow.start_run(run_name=time.strftime("drift-%Y%m%d-%H%M%S")):

@@ -44,6 +44,7 @@ class Settings:
     val_data: Path = field(default_factory=lambda: Path(_env("VAL_DATA", "data/sample/green_tripdata_2024-02.parquet")))
     predictions_dir: Path = field(default_factory=lambda: Path(_env("PREDICTIONS_DIR", "data/predictions")))
     reports_dir: Path = field(default_factory=lambda: Path(_env("REPORTS_DIR", "data/reports")))
+    serve_url: str = field(default_factory=lambda: _env("SERVE_URL", "http://localhost:9696"))
     pushgateway_url: str = field(default_factory=lambda: _env("PUSHGATEWAY_URL", "localhost:9091"))
     poll_seconds: float = field(default_factory=lambda: _float("MODEL_POLL_SECONDS", 10.0))
     drift_threshold: float = field(default_factory=lambda: _float("DRIFT_THRESHOLD", 0.5))
