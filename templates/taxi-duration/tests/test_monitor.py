@@ -37,6 +37,33 @@ def test_drift_when_distances_shift(tmp_path):
     assert html.read_text().lstrip().lower().startswith("<")
 
 
+def test_location_drift_on_a_small_sample_of_many_zones():
+    # Some hundred rides over 200 fairly even zones. Drawn like the
+    # reference, the location tests must not call that drift (a distance
+    # such as Jensen-Shannon would); a fifth of pickups moved to one zone is.
+    weights = np.random.default_rng(3).uniform(0.5, 1.5, 200)
+    weights /= weights.sum()
+
+    def zones(n, seed, moved=0.0):
+        r = np.random.default_rng(seed)
+        pickup = r.choice(200, n, p=weights) + 1
+        return pd.DataFrame(
+            {
+                "PULocationID": np.where(r.random(n) < moved, 74, pickup),
+                "DOLocationID": r.choice(200, n, p=weights) + 1,
+                "trip_distance": r.lognormal(1, 0.5, n),
+                "prediction": r.normal(15, 4, n),
+            }
+        )
+
+    reference = zones(5000, 1)
+    same, _ = drift.compute(reference, zones(400, 2))
+    assert not same.drifted["PULocationID"] and not same.drifted["DOLocationID"]
+    assert same.share < 0.5
+    moved, _ = drift.compute(reference, zones(400, 3, moved=0.2))
+    assert moved.drifted["PULocationID"] and not moved.drifted["DOLocationID"]
+
+
 def test_compute_names_missing_columns():
     with pytest.raises(ValueError, match="current data: missing columns prediction"):
         drift.compute(frame(10, 1, 1), frame(10, 1, 1).drop(columns="prediction"))
@@ -72,6 +99,13 @@ def test_parse_reads_the_preset_output():
     assert r.share == 0.25 and r.drifted_columns == 1
     assert r.drifted == {"trip_distance": True, "prediction": False}
     assert r.prediction_drift == 0.05
+    # Evidently's own per-column verdicts win when the tests are included.
+    report["tests"] = [
+        {"id": "lt", "metric_config": {"params": {}}, "status": "FAIL"},
+        {"id": "drift", "metric_config": {"params": {"column": "trip_distance"}}, "status": "SUCCESS"},
+        {"id": "drift", "metric_config": {"params": {"column": "prediction"}}, "status": "FAIL"},
+    ]
+    assert drift.parse(report, 10, 5).drifted == {"trip_distance": False, "prediction": True}
 
 
 def test_exported_metrics():
@@ -105,3 +139,18 @@ def test_small_sample_is_flagged(rows, min_rows, warned):
     assert (note is not None) == warned
     if warned:
         assert f"only {rows} predictions" in note and f"MONITOR_MIN_ROWS={min_rows}" in note
+
+
+@pytest.mark.parametrize(
+    ("reference", "current", "drifted"),
+    [
+        ([1, 2, 3] * 200, [1, 2, 3] * 50, False),  # the same shares
+        ([1, 2, 3] * 200, [1, 2, 3] * 40 + [99] * 30, True),  # a zone the reference lacks, often
+        ([1, 2, 3] * 200 + [7], [1, 2, 3] * 50 + [8], False),  # rare zones on either side: pooled, no drift
+        ([1, 2, 3], [3], False),  # too few rows to test
+    ],
+)
+def test_pooled_chisquare(reference, current, drifted):
+    p_value, got = drift.pooled_chisquare(pd.Series(reference), pd.Series(current), None, 0.05)
+    assert 0.0 <= p_value <= 1.0
+    assert got == drifted
