@@ -81,6 +81,8 @@ def test_train_predict_monitor(stack):
     with urllib.request.urlopen(req, timeout=5) as resp:
         body = json.loads(resp.read())
     assert body["duration"] > 0 and body["model_version"] == health["model_version"]
+    replayed = compose("run", "--rm", "replay", "python", "-m", "taxi_duration.replay", "--rows", "200")
+    assert "replayed 200 rides" in replayed
     time.sleep(1.5)  # the server flushes its prediction log every 0.5 s
     assert "drift share" in compose("run", "--rm", "monitor")
     deadline = time.time() + 60
