@@ -78,9 +78,18 @@ func newStatusCmd(f *Factory) *cobra.Command {
 			if name, port, health := stack.ModelService(cfg.Config); running[name] {
 				_, res.ModelVersion = stack.ModelVersion(ctx, p.Prober, port, health)
 			}
-			for name, s := range cfg.Services {
-				if s.Role == "metrics" && running[name] {
-					if d, err := stack.DriftSummary(ctx, p.Prober, s.Port); err == nil {
+			// Drift as Prometheus has it; until it has scraped a monitor
+			// run's push, as the pushgateway has it.
+			for _, role := range []string{"metrics", "pushgateway"} {
+				for _, name := range stack.ServicesWithRole(cfg.Config, role) {
+					if len(res.Drift) > 0 || !running[name] {
+						continue
+					}
+					read := stack.DriftSummary
+					if role == "pushgateway" {
+						read = stack.PushedDrift
+					}
+					if d, err := read(ctx, p.Prober, cfg.Services[name].Port); err == nil && len(d) > 0 {
 						res.Drift = d
 					}
 				}

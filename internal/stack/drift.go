@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // Drift is one drift metric as Prometheus serves it.
@@ -45,6 +46,44 @@ func DriftSummary(ctx context.Context, p Prober, port int) ([]Drift, error) {
 			continue
 		}
 		out = append(out, Drift{Metric: r.Metric["__name__"], Value: v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Metric < out[j].Metric })
+	return out, nil
+}
+
+// PushedDrift reads the same metrics from the pushgateway's /metrics (on
+// its published port): what the last monitor run pushed, before
+// Prometheus has scraped it.
+func PushedDrift(ctx context.Context, p Prober, port int) ([]Drift, error) {
+	status, body, err := p.Get(ctx, port, "/metrics")
+	if err != nil {
+		return nil, err
+	}
+	if status != 200 {
+		return nil, errNotReady
+	}
+	seen := map[string]bool{}
+	var out []Drift
+	for _, line := range strings.Split(string(body), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
+			continue
+		}
+		series, value := line[:i], line[i+1:]
+		name, labels, _ := strings.Cut(series, "{")
+		if !strings.Contains(name, "drift") || strings.HasPrefix(name, "push_") ||
+			strings.Contains(labels, `feature="`) || seen[name] {
+			continue
+		}
+		v, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			continue
+		}
+		seen[name] = true
+		out = append(out, Drift{Metric: name, Value: v})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Metric < out[j].Metric })
 	return out, nil

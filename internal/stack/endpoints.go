@@ -85,6 +85,17 @@ func TrainJob(cfg *config.Config) string {
 	return ""
 }
 
+// ServicesWithRole lists the services of a role, sorted by name.
+func ServicesWithRole(cfg *config.Config, role string) []string {
+	var out []string
+	for _, n := range sortedNames(cfg.Services) {
+		if cfg.Services[n].Role == role {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 func sortedNames[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {

@@ -1,0 +1,41 @@
+package stack
+
+import (
+	"context"
+	"reflect"
+	"testing"
+)
+
+// bodyProber answers every path with one status and body.
+type bodyProber struct {
+	status int
+	body   string
+}
+
+func (b bodyProber) Get(context.Context, int, string) (int, []byte, error) {
+	return b.status, []byte(b.body), nil
+}
+
+func TestPushedDrift(t *testing.T) {
+	metrics := `# HELP taxi_drift_share Share of drifted columns (features and prediction).
+# TYPE taxi_drift_share gauge
+taxi_drift_share{instance="",job="taxi-duration-monitor"} 0.25
+taxi_drifted_columns{instance="",job="taxi-duration-monitor"} 1
+taxi_feature_drift_score{feature="trip_distance",instance="",job="taxi-duration-monitor"} 0.01
+taxi_prediction_drift_score{instance="",job="taxi-duration-monitor"} 6.5e-02
+taxi_monitor_rows{dataset="current",instance="",job="taxi-duration-monitor"} 501
+push_time_seconds{instance="",job="taxi-duration-monitor"} 1.7e+09
+taxi_drift_share{instance="",job="another-push"} 0.9
+`
+	got, err := PushedDrift(context.Background(), bodyProber{200, metrics}, 9091)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Drift{{"taxi_drift_share", 0.25}, {"taxi_drifted_columns", 1}, {"taxi_prediction_drift_score", 0.065}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	if _, err := PushedDrift(context.Background(), bodyProber{503, ""}, 9091); err == nil {
+		t.Error("a pushgateway that is not ready gave no error")
+	}
+}
