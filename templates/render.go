@@ -27,6 +27,12 @@ type RenderOptions struct {
 	Rand io.Reader
 }
 
+// toolCaches are what linters, test runners and interpreters leave in a
+// template folder when run there during development: never template files,
+// whatever was embedded.
+var toolCaches = map[string]bool{"__pycache__": true, ".ruff_cache": true, ".pytest_cache": true,
+	".mypy_cache": true, ".venv": true, "node_modules": true}
+
 // Render renders template name with vars into memory. Nothing touches the
 // disk, so a failure leaves nothing behind.
 func (c *Catalog) Render(name string, vars map[string]any, opts RenderOptions) ([]File, error) {
@@ -44,6 +50,9 @@ func (c *Catalog) Render(name string, vars map[string]any, opts RenderOptions) (
 			return err
 		}
 		rel := strings.TrimPrefix(strings.TrimPrefix(p, name), "/")
+		if d.IsDir() && toolCaches[d.Name()] {
+			return fs.SkipDir
+		}
 		if d.IsDir() || rel == ManifestFile {
 			return nil
 		}

@@ -25,13 +25,15 @@ variables:
 executable: [run.sh]
 private: [.env]
 `)},
-		"demo/run.sh":               {Data: []byte("#!/bin/sh\necho [[ .project_name ]]\n")},
-		"demo/.env.tmpl":            {Data: []byte("PASSWORD=[[ secret 8 ]]\n")},
-		"demo/.gitignore":           {Data: []byte(".env\n")},
-		"demo/[[ .sub ]]/conf.tmpl": {Data: []byte("port=[[ .port ]] tls=[[ .tls ]] db=[[ .db ]]\n")},
-		"broken/template.yaml":      {Data: []byte("name: broken\ndescription: x\n")},
-		"broken/a.txt":              {Data: []byte("fine\n")},
-		"broken/b.tmpl":             {Data: []byte("[[ .nope ]]\n")},
+		"demo/run.sh":                       {Data: []byte("#!/bin/sh\necho [[ .project_name ]]\n")},
+		"demo/.env.tmpl":                    {Data: []byte("PASSWORD=[[ secret 8 ]]\n")},
+		"demo/.gitignore":                   {Data: []byte(".env\n")},
+		"demo/[[ .sub ]]/conf.tmpl":         {Data: []byte("port=[[ .port ]] tls=[[ .tls ]] db=[[ .db ]]\n")},
+		"demo/.ruff_cache/CACHEDIR.TAG":     {Data: []byte("Signature: 8a477f597d28d172789f06886806bc55\n")},
+		"demo/[[ .sub ]]/__pycache__/x.pyc": {Data: []byte{0xa7, 0x0d}},
+		"broken/template.yaml":              {Data: []byte("name: broken\ndescription: x\n")},
+		"broken/a.txt":                      {Data: []byte("fine\n")},
+		"broken/b.tmpl":                     {Data: []byte("[[ .nope ]]\n")},
 	}
 	cat, err := Open(fsys)
 	if err != nil {
@@ -257,6 +259,15 @@ func TestDirDefault(t *testing.T) {
 	} {
 		if got := DirDefault(in); got != want {
 			t.Errorf("DirDefault(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Caches that tools leave in a template folder are never rendered.
+func TestToolCachesAreNotTemplateFiles(t *testing.T) {
+	for _, f := range render(t, testCatalog(t), "demo", nil) {
+		if strings.Contains(f.Path, ".ruff_cache") || strings.Contains(f.Path, "__pycache__") {
+			t.Errorf("rendered %s", f.Path)
 		}
 	}
 }
