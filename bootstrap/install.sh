@@ -161,7 +161,8 @@ wait_locks() {
 			return 0
 		fi
 		last=$held
-		if [ "$waited" -ge "$LOCK_TIMEOUT" ]; then
+		# Whole seconds: -gt, so the wait is never cut short of the timeout.
+		if [ "$waited" -gt "$LOCK_TIMEOUT" ]; then
 			fail "package manager busy: $held for ${waited}s (timeout ${LOCK_TIMEOUT}s); wait for it to finish or stop it, then re-run"
 		fi
 		detail "waiting for $held (${waited}s)"
