@@ -52,10 +52,7 @@ func newStatusCmd(f *Factory) *cobra.Command {
 			}
 			res := statusResult{Project: cfg.Project, Healthy: true, Drift: []stack.Drift{}}
 			running := map[string]bool{}
-			jobs := map[string]bool{}
-			for _, j := range cfg.Jobs {
-				jobs[j.Service] = true
-			}
+			jobs := stack.JobServices(cfg.Config)
 			for _, c := range list {
 				svc := model.Services[c.Service]
 				if !svc.Active || jobs[c.Service] {
@@ -78,22 +75,7 @@ func newStatusCmd(f *Factory) *cobra.Command {
 			if name, port, health := stack.ModelService(cfg.Config); running[name] {
 				_, res.ModelVersion = stack.ModelVersion(ctx, p.Prober, port, health)
 			}
-			// Drift as Prometheus has it; until it has scraped a monitor
-			// run's push, as the pushgateway has it.
-			for _, role := range []string{"metrics", "pushgateway"} {
-				for _, name := range stack.ServicesWithRole(cfg.Config, role) {
-					if len(res.Drift) > 0 || !running[name] {
-						continue
-					}
-					read := stack.DriftSummary
-					if role == "pushgateway" {
-						read = stack.PushedDrift
-					}
-					if d, err := read(ctx, p.Prober, cfg.Services[name].Port); err == nil && len(d) > 0 {
-						res.Drift = d
-					}
-				}
-			}
+			res.Drift = stack.LatestDrift(ctx, p.Prober, cfg.Config, running)
 			if asJSON {
 				if err := writeJSON(f.IO.Out, res); err != nil {
 					return err

@@ -153,10 +153,7 @@ func upRemote(ctx context.Context, f *Factory, opts *UpOptions, dir string, cfg 
 // (the active ones, and the jobs) into those built here and those the host
 // should pull.
 func imagesToShip(model *stack.Model, cfg *config.Config, skip map[string]bool) (built, pull []string) {
-	jobs := map[string]bool{}
-	for _, j := range cfg.Jobs {
-		jobs[j.Service] = true
-	}
+	jobs := stack.JobServices(cfg)
 	seen := map[string]bool{}
 	for _, name := range sortedServiceNames(model) {
 		s := model.Services[name]

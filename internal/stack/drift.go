@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/mlforge/mlforge/internal/config"
 )
 
 // Drift is one drift metric as Prometheus serves it.
@@ -74,8 +76,7 @@ func PushedDrift(ctx context.Context, p Prober, port int) ([]Drift, error) {
 		}
 		series, value := line[:i], line[i+1:]
 		name, labels, _ := strings.Cut(series, "{")
-		if !strings.Contains(name, "drift") || strings.HasPrefix(name, "push_") ||
-			strings.Contains(labels, `feature="`) || seen[name] {
+		if !strings.Contains(name, "drift") || strings.Contains(labels, `feature="`) || seen[name] {
 			continue
 		}
 		v, err := strconv.ParseFloat(value, 64)
@@ -87,4 +88,26 @@ func PushedDrift(ctx context.Context, p Prober, port int) ([]Drift, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Metric < out[j].Metric })
 	return out, nil
+}
+
+// LatestDrift returns the drift of the last monitor run: as Prometheus
+// (role metrics) serves it, or, until Prometheus has scraped that run's
+// push, as the pushgateway (role pushgateway) holds it. Services not in
+// running are not asked. Empty when neither has any.
+func LatestDrift(ctx context.Context, p Prober, cfg *config.Config, running map[string]bool) []Drift {
+	sources := []struct {
+		role string
+		read func(context.Context, Prober, int) ([]Drift, error)
+	}{{"metrics", DriftSummary}, {"pushgateway", PushedDrift}}
+	for _, src := range sources {
+		for _, name := range servicesWithRole(cfg, src.role) {
+			if !running[name] {
+				continue
+			}
+			if d, err := src.read(ctx, p, cfg.Services[name].Port); err == nil && len(d) > 0 {
+				return d
+			}
+		}
+	}
+	return []Drift{}
 }

@@ -85,8 +85,19 @@ func TrainJob(cfg *config.Config) string {
 	return ""
 }
 
-// ServicesWithRole lists the services of a role, sorted by name.
-func ServicesWithRole(cfg *config.Config, role string) []string {
+// JobServices is the set of compose services that run mlforge.yaml's
+// one-shot jobs: never part of the long-running stack, whatever their
+// profiles.
+func JobServices(cfg *config.Config) map[string]bool {
+	out := map[string]bool{}
+	for _, j := range cfg.Jobs {
+		out[j.Service] = true
+	}
+	return out
+}
+
+// servicesWithRole lists the services of a role, sorted by name.
+func servicesWithRole(cfg *config.Config, role string) []string {
 	var out []string
 	for _, n := range sortedNames(cfg.Services) {
 		if cfg.Services[n].Role == role {

@@ -2,6 +2,7 @@ package stack
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"sort"
 	"time"
@@ -96,13 +97,8 @@ func (p *Project) Preflight(skip map[string]bool) *Preflight {
 func (p *Project) PlanUp(model *Model, opts UpOptions) *Up {
 	modelSvc, port, health := ModelService(p.Config.Config)
 	// One-shot jobs are never waited for, even with their profile enabled.
-	notLong := map[string]bool{}
-	for n := range opts.Skip {
-		notLong[n] = true
-	}
-	for _, j := range p.Config.Jobs {
-		notLong[j.Service] = true
-	}
+	notLong := JobServices(p.Config.Config)
+	maps.Copy(notLong, opts.Skip)
 	services := model.LongRunning(notLong)
 	return &Up{
 		Build: &BuildImages{Engine: p.Engine, Compose: p.Compose, Model: model, Commit: GitCommit(p.Dir)},
