@@ -14,7 +14,6 @@ import (
 	"github.com/mlforge/mlforge/internal/pipeline"
 	"github.com/mlforge/mlforge/internal/ui"
 	"github.com/mlforge/mlforge/provision"
-	awsstack "github.com/mlforge/mlforge/stacks/aws"
 )
 
 // AWSUpOptions are the inputs of the aws part of `mlforge up`.
@@ -31,7 +30,7 @@ var awsDeps = struct {
 	IPSource awsapi.IPSource
 	// NewAWS connects to the AWS APIs of a region.
 	NewAWS func(ctx context.Context, region string) (*awsapi.Client, error)
-	// Program returns the environment's Pulumi program.
+	// Program, when set, replaces the environment's Pulumi program.
 	Program func(*provision.AWSSetup) pulumi.RunFunc
 }{
 	Getenv:   os.Getenv,
@@ -39,7 +38,6 @@ var awsDeps = struct {
 	NewAWS: func(ctx context.Context, region string) (*awsapi.Client, error) {
 		return awsapi.New(ctx, awsapi.Options{Region: region})
 	},
-	Program: func(s *provision.AWSSetup) pulumi.RunFunc { return awsstack.Program(s.Stack) },
 }
 
 // awsEnv is one environment's prepared program and its engine.
@@ -68,7 +66,9 @@ func openAWS(ctx context.Context, f *Factory, dir string, cfg *config.Resolved, 
 		return nil, err
 	}
 	o := setup.EngineOptions(home, cfg)
-	o.Program = awsDeps.Program(setup)
+	if awsDeps.Program != nil {
+		o.Program = awsDeps.Program(setup)
+	}
 	o.Getenv = awsDeps.Getenv
 	userHome, _ := os.UserHomeDir()
 	o.CLI = provision.CLI{Home: home, UserHome: userHome}
@@ -110,41 +110,46 @@ func printPlan(f *Factory, plan *provision.Plan) {
 }
 
 // awsUp provisions (or updates) the environment's infrastructure and waits
-// for its host; the caller deploys the stack afterwards.
-func awsUp(ctx context.Context, f *Factory, cfg *config.Resolved, opts AWSUpOptions) (*provision.Host, error) {
+// for its host; the caller deploys the stack afterwards, as the returned
+// deployment (read from the same outputs) says.
+func awsUp(ctx context.Context, f *Factory, cfg *config.Resolved, opts AWSUpOptions) (*provision.Host, *deployment, error) {
 	env, err := openAWS(ctx, f, opts.ProjectDir, cfg, false)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	plan, err := env.engine.Preview(ctx, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if plan.HasChanges() {
 		printPlan(f, plan)
 		if err := confirm(f, opts.Yes, fmt.Sprintf("Apply %d changes to AWS (%s, %s)?", len(plan.Changes), env.engine.Name(), env.setup.Region),
 			"review the plan with `mlforge preview`, then pass --yes"); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	progress := provision.NewProgressList(f.IO.ErrOut, f.IO.ColorEnabled())
 	out, err := env.engine.Up(ctx, progress)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fmt.Fprintf(f.IO.ErrOut, " infrastructure: %s\n", progress.Summary())
 	host, err := env.setup.HostFromOutputs(out)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	d, err := deploymentFromOutputs(out, env.setup.Region, cfg)
+	if err != nil {
+		return nil, nil, err
 	}
 	client, err := awsDeps.NewAWS(ctx, env.setup.Region)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	wait := &provision.HostWait{Host: host, Instances: client, Timeouts: provision.DefaultTimeouts,
 		KeyDir: provision.EnvDir(env.home, cfg.Project, cfg.Env)}
 	if err := pipeline.Run(ctx, ui.NewStatus(f.IO), wait.Steps()); err != nil {
-		return nil, errs.WithHint(err, fmt.Sprintf("the infrastructure is up; run `mlforge up --env %s` again to retry the wait, or `mlforge ssh --env %s` to look", cfg.Env, cfg.Env))
+		return nil, nil, errs.WithHint(err, fmt.Sprintf("the infrastructure is up; run `mlforge up --env %s` again to retry the wait, or `mlforge ssh --env %s` to look", cfg.Env, cfg.Env))
 	}
-	return host, nil
+	return host, d, nil
 }

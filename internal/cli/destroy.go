@@ -146,12 +146,8 @@ func dataOf(outs map[string]provision.Output) []string {
 	if b, ok := outs[awsstack.OutBucket].Value.(string); ok && b != "" {
 		kept = append(kept, "s3://"+b)
 	}
-	if repos, ok := outs[awsstack.OutRepositoryURLs].Value.(map[string]any); ok {
-		for _, u := range repos {
-			if s, ok := u.(string); ok {
-				kept = append(kept, s)
-			}
-		}
+	for _, u := range repositoryURLs(outs) {
+		kept = append(kept, u)
 	}
 	sort.Strings(kept)
 	return kept

@@ -13,6 +13,7 @@ import (
 	"github.com/mlforge/mlforge/internal/remote"
 	"github.com/mlforge/mlforge/internal/sshx"
 	"github.com/mlforge/mlforge/internal/stack"
+	"github.com/mlforge/mlforge/provision"
 	awsstack "github.com/mlforge/mlforge/stacks/aws"
 )
 
@@ -107,33 +108,19 @@ func (t *targetFlags) hostOptions(ctx context.Context, f *Factory, dir string, c
 	return host.SSHOptions(), nil
 }
 
-// awsDeploymentOf reads what deploying to the aws environment needs from
-// its outputs: the ECR repositories by image name with a login through the
-// ECR API, and the settings that put the MLflow artifact store on the
+// deploymentFromOutputs reads what deploying to the aws environment needs
+// from its outputs: the ECR repositories by image name with a login through
+// the ECR API, and the settings that put the MLflow artifact store on the
 // environment's bucket.
-func awsDeploymentOf(ctx context.Context, f *Factory, dir string, cfg *config.Resolved) (*deployment, error) {
-	env, err := openAWS(ctx, f, dir, cfg, false)
-	if err != nil {
-		return nil, err
-	}
-	out, err := env.engine.Outputs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	d := &deployment{repos: map[string]string{}}
-	if m, ok := out[awsstack.OutRepositoryURLs].Value.(map[string]any); ok {
-		for k, v := range m {
-			if s, ok := v.(string); ok {
-				d.repos[k] = s
-			}
-		}
-	}
+func deploymentFromOutputs(out map[string]provision.Output, region string, cfg *config.Resolved) (*deployment, error) {
+	d := &deployment{repos: repositoryURLs(out)}
 	bucket, _ := out[awsstack.OutBucket].Value.(string)
-	if d.settings, err = awsSettings(bucket, env.setup.Region); err != nil {
+	var err error
+	if d.settings, err = awsSettings(bucket, region); err != nil {
 		return nil, errs.WithHint(err, fmt.Sprintf("run `mlforge refresh --env %s`, then `mlforge up --env %s` again", cfg.Env, cfg.Env))
 	}
 	d.login = func(ctx context.Context) (remote.Credentials, error) {
-		client, err := awsDeps.NewAWS(ctx, env.setup.Region)
+		client, err := awsDeps.NewAWS(ctx, region)
 		if err != nil {
 			return remote.Credentials{}, err
 		}
@@ -144,6 +131,19 @@ func awsDeploymentOf(ctx context.Context, f *Factory, dir string, cfg *config.Re
 		return remote.Credentials{Server: a.Host(), Username: a.Username, Password: a.Password}, nil
 	}
 	return d, nil
+}
+
+// repositoryURLs are the environment's ECR repositories by image name.
+func repositoryURLs(out map[string]provision.Output) map[string]string {
+	repos := map[string]string{}
+	if m, ok := out[awsstack.OutRepositoryURLs].Value.(map[string]any); ok {
+		for k, v := range m {
+			if s, ok := v.(string); ok {
+				repos[k] = s
+			}
+		}
+	}
+	return repos
 }
 
 // awsSettings are the compose variables of a stack on AWS: MLflow keeps

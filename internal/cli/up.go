@@ -76,13 +76,11 @@ func upRun(ctx context.Context, f *Factory, opts *UpOptions) error {
 		}
 		return upRemote(ctx, f, opts, dir, cfg, so, start)
 	case "aws":
-		host, err := awsUp(ctx, f, cfg, AWSUpOptions{Yes: opts.Yes, JSON: opts.JSON, ProjectDir: dir})
+		host, deploy, err := awsUp(ctx, f, cfg, AWSUpOptions{Yes: opts.Yes, JSON: opts.JSON, ProjectDir: dir})
 		if err != nil {
 			return err
 		}
-		if opts.deploy, err = awsDeploymentOf(ctx, f, dir, cfg); err != nil {
-			return err
-		}
+		opts.deploy = deploy
 		return upRemote(ctx, f, opts, dir, cfg, host.SSHOptions(), start)
 	}
 	engine, err := f.Engine()
