@@ -81,17 +81,6 @@ func project(t *testing.T, compose string, port int) string {
 	return dir
 }
 
-// projectName reads the project name project wrote into dir's mlforge.yaml.
-func projectName(t *testing.T, dir string) string {
-	t.Helper()
-	cfg, err := os.ReadFile(filepath.Join(dir, "mlforge.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	first, _, _ := strings.Cut(string(cfg), "\n")
-	return strings.TrimSpace(strings.TrimPrefix(first, "project:"))
-}
-
 func down(t *testing.T, dir string) {
 	cmd := exec.Command(binary, "down", "--volumes", "--yes")
 	cmd.Dir = dir

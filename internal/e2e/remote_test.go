@@ -167,7 +167,7 @@ func TestBuildOnHost(t *testing.T) {
 	testenv.RequireImage(t, "python:3.11-slim")
 	host := sshtest.Start(t, sshtest.Trixie)
 	dir := project(t, buildOnHostCompose, testenv.FreePort(t))
-	name := projectName(t, dir)
+	name := testenv.Name(t)
 	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM python:3.11-slim\nWORKDIR /srv\nCOPY index.html .\nCMD [\"python\", \"-m\", \"http.server\", \"8000\"]\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "index.html"), []byte("<p>one</p>\n"), 0o644)
 	hostArgs := []string{"--host", fmt.Sprintf("root@127.0.0.1:%d", host.Port), "--identity", host.Identity, "--known-hosts", host.KnownHosts}
@@ -231,7 +231,7 @@ func TestSSHCommandAndShell(t *testing.T) {
 	testenv.RequireDocker(t)
 	host := sshtest.Start(t, sshtest.Trixie)
 	dir := project(t, "services: {}\n", testenv.FreePort(t))
-	name := projectName(t, dir)
+	name := testenv.Name(t)
 	remoteDir := "/root/mlforge/" + name
 	host.Exec(t, "mkdir -p "+remoteDir)
 	target := []string{"--target", "ssh", "--host", fmt.Sprintf("root@127.0.0.1:%d", host.Port), "--identity", host.Identity, "--known-hosts", host.KnownHosts}
