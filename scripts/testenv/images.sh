@@ -5,7 +5,8 @@
 # prom/pushgateway and postgres with the same entrypoints, settings and
 # tools as the originals; and moto's server as the S3 endpoint of stack
 # tests.
-# The debootstrap tarball is cached; images are rebuilt only when missing.
+# The debootstrap tarball is cached; an image is rebuilt only when it is
+# missing or its files under images/ changed (build_image in lib.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 

@@ -3,12 +3,12 @@ with Evidently and turned into Prometheus metrics.
 
 The location IDs are tested with chi-square on the two samples' zone
 counts, the rare zones pooled (pooled_chisquare below): a p-value, so it
-accounts for both sample sizes. Evidently's default for large references, the Jensen-Shannon
-distance, flags a few hundred rides drawn from the training data itself as
-drifted, every time, over some 260 sparse zones; its plain chi-square does
-too whenever a ride lands in a zone the reference lacks; its permutation
-test (TVD) is sound but takes seconds a column. The distance and the
-prediction keep the normed Wasserstein distance."""
+accounts for both sample sizes. Evidently's default for large references,
+the Jensen-Shannon distance, flags a few hundred rides drawn from the
+training data itself as drifted, every time, over some 260 sparse zones;
+its plain chi-square does too whenever a ride lands in a zone the reference
+lacks; its permutation test (TVD) is sound but takes seconds a column. The
+distance and the prediction keep the normed Wasserstein distance."""
 
 from __future__ import annotations
 
@@ -111,8 +111,7 @@ def parse(report: dict, reference_rows: int, current_rows: int) -> DriftResult:
             score, threshold = float(value), float(config.get("threshold", 0.05))
             out.scores[column] = score
             # Without tests: p-value tests drift when small, distances when large.
-            p_value = "p_value" in method or "pooled_chisquare" in method
-            out.drifted[column] = score < threshold if p_value else score >= threshold
+            out.drifted[column] = score < threshold if "p_value" in method else score >= threshold
     for t in report.get("tests", []):
         column = t.get("metric_config", {}).get("params", {}).get("column")
         if t.get("id") == "drift" and column:

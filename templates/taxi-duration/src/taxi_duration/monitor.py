@@ -97,8 +97,9 @@ def run(s: Settings) -> drift.DriftResult | None:
         return None
     mlflow.set_tracking_uri(s.tracking_uri)
     reference = reference_frame(s)
+    too_few = small_sample(len(logged), s.monitor_min_rows) is not None
     with warnings.catch_warnings():
-        if small_sample(len(logged), s.monitor_min_rows):
+        if too_few:
             # Statistics over a handful of rows divide by zero; the run
             # already says its sample is too small.
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -107,7 +108,7 @@ def run(s: Settings) -> drift.DriftResult | None:
     mlflow.set_experiment(f"{s.experiment}-monitoring")
     with mlflow.start_run(run_name=time.strftime("drift-%Y%m%d-%H%M%S")):
         mlflow.log_metrics({"drift_share": result.share, "current_rows": result.current_rows})
-        mlflow.set_tag("small_sample", small_sample(result.current_rows, s.monitor_min_rows) is not None)
+        mlflow.set_tag("small_sample", too_few)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "drift_report.html"
             snapshot.save_html(str(path))
