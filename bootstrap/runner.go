@@ -27,7 +27,7 @@ type Runner interface {
 type SSHRunner struct{ Client *sshx.Client }
 
 // Target implements Runner.
-func (r SSHRunner) Target() string { return r.Client.Target() }
+func (r SSHRunner) Target() string { return r.Client.Address() }
 
 // Run implements Runner.
 func (r SSHRunner) Run(ctx context.Context, cmd string, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -109,7 +109,7 @@ const OutSSHPort = "sshPort"
 // key pinned is this machine's copy (it may be newer than the outputs' after
 // the first-boot key was replaced); a host presenting another key is refused
 // when connecting.
-func (s *AWSSetup) HostFromOutputs(out map[string]Output) (*Host, error) {
+func (s *AWSSetup) HostFromOutputs(out map[string]Output) (*Instance, error) {
 	str := func(k string) string { v, _ := out[k].Value.(string); return v }
 	fp, err := s.Keys.HostKeyFingerprint()
 	if err != nil {
@@ -119,7 +119,7 @@ func (s *AWSSetup) HostFromOutputs(out map[string]Output) (*Host, error) {
 	if v, ok := out[OutSSHPort].Value.(float64); ok && v > 0 && v < 65536 {
 		port = int(v)
 	}
-	h := &Host{
+	h := &Instance{
 		InstanceID: str(awsstack.OutInstanceID), Address: str(awsstack.OutPublicIP), Port: port,
 		User: str(awsstack.OutSSHUser), KeyFile: s.Keys.KeyFile, HostKey: s.Keys.Host.Public,
 		HostKeyFingerprint: fp,

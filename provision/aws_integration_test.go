@@ -39,7 +39,7 @@ func TestRealAWS(t *testing.T) {
 	}
 	o := setup.EngineOptions(home, r)
 	userHome, _ := os.UserHomeDir()
-	o.CLI = CLI{Home: home, UserHome: userHome}
+	o.Pulumi = PulumiCLI{Home: home, UserHome: userHome}
 	e, err := Open(ctx, o)
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +58,7 @@ func TestRealAWS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wait := &HostWait{Host: host, Instances: client, Timeouts: DefaultTimeouts, KeyDir: EnvDir(home, r.Project, r.Env)}
+	wait := &HostWait{Instance: host, Instances: client, Timeouts: DefaultTimeouts, KeyDir: EnvDir(home, r.Project, r.Env)}
 	if err := pipeline.Run(ctx, ui.NewPlainStatus(os.Stderr), wait.Steps()); err != nil {
 		t.Fatal(err)
 	}

@@ -15,9 +15,9 @@ import (
 	"github.com/mlforge/mlforge/internal/ui"
 )
 
-// Host is what SSH needs to reach the machine provisioned for an
+// Instance is what SSH needs to reach the machine provisioned for an
 // environment, host key pinned from creation.
-type Host struct {
+type Instance struct {
 	InstanceID         string `json:"instanceId"`
 	Address            string `json:"address"`
 	Port               int    `json:"port"`
@@ -28,7 +28,7 @@ type Host struct {
 }
 
 // SSHOptions returns the sshx options that reach the host, host key pinned.
-func (h Host) SSHOptions() sshx.Options {
+func (h Instance) SSHOptions() sshx.Options {
 	return sshx.Options{User: h.User, Addr: h.Address, Port: h.Port, IdentityFile: h.KeyFile, HostKey: h.HostKey}
 }
 
@@ -55,7 +55,7 @@ var DefaultTimeouts = Timeouts{Running: 5 * time.Minute, SSH: 5 * time.Minute, C
 // HostWait waits for a new host in stages, each with its own timeout and,
 // when it fails, a diagnosis (the console output's tail, cloud-init's log).
 type HostWait struct {
-	Host      *Host
+	Instance  *Instance
 	Instances Instances
 	// Dial opens an SSH connection (sshx.Dial by default).
 	Dial     func(ctx context.Context, o sshx.Options) (Shell, error)
@@ -81,7 +81,7 @@ func (w *HostWait) Steps() []pipeline.Step {
 		stage{"cloud-init finished", w.Timeouts.CloudInit, w.cloudInit},
 	}
 	if w.KeyDir != "" {
-		steps = append(steps, &RotateHostKey{Host: w.Host, KeyDir: w.KeyDir, Dial: w.Dial})
+		steps = append(steps, &RotateHostKey{Instance: w.Instance, KeyDir: w.KeyDir, Dial: w.Dial})
 	}
 	return append(steps, stage{"Docker and Compose ready", w.Timeouts.Docker, w.docker})
 }
@@ -109,20 +109,20 @@ func (s stage) Run(ctx context.Context, r pipeline.Reporter) error {
 }
 
 func (w *HostWait) running(ctx context.Context, r pipeline.Reporter) error {
-	r.Update(w.Host.InstanceID)
-	st, err := w.Instances.WaitRunning(ctx, w.Host.InstanceID, w.Poll)
+	r.Update(w.Instance.InstanceID)
+	st, err := w.Instances.WaitRunning(ctx, w.Instance.InstanceID, w.Poll)
 	if err != nil {
 		return w.withConsole(err)
 	}
-	if w.Host.Address == "" {
-		w.Host.Address = st.PublicIP
+	if w.Instance.Address == "" {
+		w.Instance.Address = st.PublicIP
 	}
 	return nil
 }
 
 func (w *HostWait) ssh(ctx context.Context, r pipeline.Reporter) error {
-	o := w.Host.SSHOptions()
-	r.Update(o.Target())
+	o := w.Instance.SSHOptions()
+	r.Update(o.Address())
 	var last error
 	for {
 		c, err := w.Dial(ctx, o)
@@ -132,19 +132,19 @@ func (w *HostWait) ssh(ctx context.Context, r pipeline.Reporter) error {
 		var changed *sshx.HostKeyChangedError
 		if errors.As(err, &changed) {
 			// Never retried: the host is not the one mlforge created.
-			return fmt.Errorf("%w (expected %s)", err, w.Host.HostKeyFingerprint)
+			return fmt.Errorf("%w (expected %s)", err, w.Instance.HostKeyFingerprint)
 		}
 		last = err
 		select {
 		case <-ctx.Done():
-			return w.withConsole(fmt.Errorf("no SSH on %s: %v", o.Target(), last))
+			return w.withConsole(fmt.Errorf("no SSH on %s: %v", o.Address(), last))
 		case <-time.After(w.Poll):
 		}
 	}
 }
 
 func (w *HostWait) cloudInit(ctx context.Context, r pipeline.Reporter) error {
-	c, err := w.Dial(ctx, w.Host.SSHOptions())
+	c, err := w.Dial(ctx, w.Instance.SSHOptions())
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func (w *HostWait) cloudInit(ctx context.Context, r pipeline.Reporter) error {
 
 func (w *HostWait) docker(ctx context.Context, r pipeline.Reporter) error {
 	// A new connection: the login user joined the docker group during cloud-init.
-	c, err := w.Dial(ctx, w.Host.SSHOptions())
+	c, err := w.Dial(ctx, w.Instance.SSHOptions())
 	if err != nil {
 		return err
 	}
@@ -173,7 +173,7 @@ func (w *HostWait) docker(ctx context.Context, r pipeline.Reporter) error {
 	var out bytes.Buffer
 	cmd := "docker version --format '{{.Server.Version}}' && docker compose version --short"
 	if err := c.Run(ctx, cmd, nil, &out, &out); err != nil {
-		return fmt.Errorf("docker is not usable by %s: %v\n%s", w.Host.User, err, ui.Indent(strings.TrimSpace(out.String()), "  "))
+		return fmt.Errorf("docker is not usable by %s: %v\n%s", w.Instance.User, err, ui.Indent(strings.TrimSpace(out.String()), "  "))
 	}
 	f := strings.Fields(out.String())
 	if len(f) >= 2 {
@@ -186,9 +186,9 @@ func (w *HostWait) docker(ctx context.Context, r pipeline.Reporter) error {
 func (w *HostWait) withConsole(err error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	tail, cerr := w.Instances.ConsoleTail(ctx, w.Host.InstanceID, 25)
+	tail, cerr := w.Instances.ConsoleTail(ctx, w.Instance.InstanceID, 25)
 	if cerr != nil || strings.TrimSpace(tail) == "" {
-		return fmt.Errorf("%w (console output of %s not available yet)", err, w.Host.InstanceID)
+		return fmt.Errorf("%w (console output of %s not available yet)", err, w.Instance.InstanceID)
 	}
-	return fmt.Errorf("%w\nlast console lines of %s:\n%s", err, w.Host.InstanceID, ui.Indent(tail, "  "))
+	return fmt.Errorf("%w\nlast console lines of %s:\n%s", err, w.Instance.InstanceID, ui.Indent(tail, "  "))
 }

@@ -23,7 +23,7 @@ func TestHostWaitOverRealSSH(t *testing.T) {
 	inst := fakeInstances{state: awsapi.InstanceState{State: "running", PublicIP: "127.0.0.1"}, console: "boot"}
 	wait := func(hostKey string) (string, error) {
 		w := &HostWait{
-			Host:      &Host{InstanceID: "i-0abc", Port: h.Port, User: sshtest.SudoUser, KeyFile: h.Identity, HostKey: hostKey, HostKeyFingerprint: "SHA256:pinned"},
+			Instance:  &Instance{InstanceID: "i-0abc", Port: h.Port, User: sshtest.SudoUser, KeyFile: h.Identity, HostKey: hostKey, HostKeyFingerprint: "SHA256:pinned"},
 			Instances: inst, Poll: 100 * time.Millisecond,
 			Timeouts: Timeouts{Running: 10 * time.Second, SSH: 30 * time.Second, CloudInit: 30 * time.Second, Docker: 30 * time.Second},
 		}

@@ -61,14 +61,14 @@ var healthy = map[string]reply{
 func waitFor(t *testing.T, inst Instances, dial func(context.Context, sshx.Options) (Shell, error)) (string, error) {
 	t.Helper()
 	w := &HostWait{
-		Host:      &Host{InstanceID: "i-0abc", Port: 22, User: "ubuntu", KeyFile: "/k", HostKey: "ssh-ed25519 AAAA", HostKeyFingerprint: "SHA256:x"},
+		Instance:  &Instance{InstanceID: "i-0abc", Port: 22, User: "ubuntu", KeyFile: "/k", HostKey: "ssh-ed25519 AAAA", HostKeyFingerprint: "SHA256:x"},
 		Instances: inst, Dial: dial, Poll: time.Millisecond,
 		Timeouts: Timeouts{Running: time.Second, SSH: 200 * time.Millisecond, CloudInit: time.Second, Docker: time.Second},
 	}
 	var buf bytes.Buffer
 	err := pipeline.Run(context.Background(), ui.NewPlainStatus(&buf), w.Steps())
-	if err == nil && w.Host.Address != "198.51.100.10" {
-		t.Errorf("address not taken from the instance: %q", w.Host.Address)
+	if err == nil && w.Instance.Address != "198.51.100.10" {
+		t.Errorf("address not taken from the instance: %q", w.Instance.Address)
 	}
 	return buf.String(), err
 }

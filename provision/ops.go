@@ -93,7 +93,7 @@ func (c *collector) Diagnostic(sev, msg string) {
 }
 
 // Preview computes the changes an up would make.
-func (e *Engine) Preview(ctx context.Context, sink Sink) (*Plan, error) {
+func (e *Infra) Preview(ctx context.Context, sink Sink) (*Plan, error) {
 	col := &collector{next: sink}
 	ch, wait := stream(col)
 	res, err := e.stack.Preview(ctx, optpreview.EventStreams(ch), optpreview.SuppressProgress())
@@ -105,7 +105,7 @@ func (e *Engine) Preview(ctx context.Context, sink Sink) (*Plan, error) {
 }
 
 // PreviewDestroy lists what a destroy would remove.
-func (e *Engine) PreviewDestroy(ctx context.Context) (*Plan, error) {
+func (e *Infra) PreviewDestroy(ctx context.Context) (*Plan, error) {
 	col := &collector{}
 	ch, wait := stream(col)
 	res, err := e.stack.PreviewDestroy(ctx, optdestroy.EventStreams(ch), optdestroy.SuppressProgress())
@@ -128,7 +128,7 @@ func planOf(changes []Change, summary map[apitype.OpType]int) *Plan {
 }
 
 // Up creates or updates the resources and returns the outputs.
-func (e *Engine) Up(ctx context.Context, sink Sink) (map[string]Output, error) {
+func (e *Infra) Up(ctx context.Context, sink Sink) (map[string]Output, error) {
 	if err := e.settlePending(ctx, sink); err != nil {
 		return nil, err
 	}
@@ -142,7 +142,7 @@ func (e *Engine) Up(ctx context.Context, sink Sink) (map[string]Output, error) {
 }
 
 // Refresh reads the real state of every resource into the stack.
-func (e *Engine) Refresh(ctx context.Context, sink Sink) error {
+func (e *Infra) Refresh(ctx context.Context, sink Sink) error {
 	ch, wait := stream(sink)
 	_, err := e.stack.Refresh(ctx, optrefresh.EventStreams(ch), optrefresh.SuppressProgress())
 	wait()
@@ -154,7 +154,7 @@ func (e *Engine) Refresh(ctx context.Context, sink Sink) error {
 
 // Destroy removes every resource of the stack (resources marked
 // retain-on-delete are only forgotten).
-func (e *Engine) Destroy(ctx context.Context, sink Sink) error {
+func (e *Infra) Destroy(ctx context.Context, sink Sink) error {
 	ch, wait := stream(sink)
 	_, err := e.stack.Destroy(ctx, optdestroy.EventStreams(ch), optdestroy.SuppressProgress())
 	wait()
@@ -165,7 +165,7 @@ func (e *Engine) Destroy(ctx context.Context, sink Sink) error {
 }
 
 // Outputs returns the stack's outputs without running anything.
-func (e *Engine) Outputs(ctx context.Context) (map[string]Output, error) {
+func (e *Infra) Outputs(ctx context.Context) (map[string]Output, error) {
 	out, err := e.stack.Outputs(ctx)
 	if err != nil {
 		return nil, e.explain(ctx, "reading the outputs of", err)
@@ -186,7 +186,7 @@ func outputs(m auto.OutputMap) map[string]Output {
 }
 
 // explain turns an Automation API error into one a person can act on.
-func (e *Engine) explain(ctx context.Context, doing string, err error) error {
+func (e *Infra) explain(ctx context.Context, doing string, err error) error {
 	if ctx.Err() != nil {
 		return errs.WithHint(fmt.Errorf("%s stack %s: %w", doing, e.Name(), ErrCancelled),
 			"run the same command again: it continues from where this one stopped")

@@ -22,7 +22,7 @@ type Pending struct {
 
 // PendingOperations lists what an interrupted run (Ctrl-C, a crash, a lost
 // network) left unfinished in the stack's state.
-func (e *Engine) PendingOperations(ctx context.Context) ([]Pending, error) {
+func (e *Infra) PendingOperations(ctx context.Context) ([]Pending, error) {
 	dep, err := e.stack.Export(ctx)
 	if err != nil {
 		return nil, e.explain(ctx, "reading the state of", err)
@@ -54,7 +54,7 @@ func (e *Engine) PendingOperations(ctx context.Context) ([]Pending, error) {
 // them (the engine refuses to guess whether an interrupted create
 // happened). A resource whose creation was interrupted may exist untracked;
 // the warning says how to find it.
-func (e *Engine) settlePending(ctx context.Context, sink Sink) error {
+func (e *Infra) settlePending(ctx context.Context, sink Sink) error {
 	pending, err := e.PendingOperations(ctx)
 	if err != nil || len(pending) == 0 {
 		return err
@@ -79,7 +79,7 @@ func (e *Engine) settlePending(ctx context.Context, sink Sink) error {
 
 // UpTargets updates only the given resources (and nothing else), for
 // example the data resources before a destroy that deletes them.
-func (e *Engine) UpTargets(ctx context.Context, sink Sink, urns []string) error {
+func (e *Infra) UpTargets(ctx context.Context, sink Sink, urns []string) error {
 	if len(urns) == 0 {
 		return nil
 	}

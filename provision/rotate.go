@@ -34,8 +34,8 @@ else kill -HUP "$(cat /run/sshd.pid 2>/dev/null || pgrep -o -x sshd)"; fi`
 // IMDS), with a fresh one sent over the pinned SSH connection only. It runs
 // once per instance; an interrupted rotation resumes on the next run.
 type RotateHostKey struct {
-	Host   *Host
-	KeyDir string // the environment's key directory
+	Instance *Instance
+	KeyDir   string // the environment's key directory
 	// Dial opens an SSH connection (sshx.Dial by default).
 	Dial func(ctx context.Context, o sshx.Options) (Shell, error)
 }
@@ -51,8 +51,8 @@ func (r *RotateHostKey) next() string { return r.current() + ".next" }
 // Skip reports a rotation already done for this instance.
 func (r *RotateHostKey) Skip(ctx context.Context) (string, bool) {
 	b, err := os.ReadFile(r.marker())
-	if err == nil && strings.TrimSpace(string(b)) == r.Host.InstanceID {
-		return "done for " + r.Host.InstanceID, true
+	if err == nil && strings.TrimSpace(string(b)) == r.Instance.InstanceID {
+		return "done for " + r.Instance.InstanceID, true
 	}
 	return "", false
 }
@@ -76,7 +76,7 @@ func (r *RotateHostKey) Run(ctx context.Context, rep pipeline.Reporter) error {
 	if err != nil {
 		return fmt.Errorf("new host key %s: %w", r.next(), err)
 	}
-	c, err := r.Dial(ctx, r.Host.SSHOptions())
+	c, err := r.Dial(ctx, r.Instance.SSHOptions())
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (r *RotateHostKey) Run(ctx context.Context, rep pipeline.Reporter) error {
 
 // presents reports whether the host now answers with key pub.
 func (r *RotateHostKey) presents(ctx context.Context, pub string) bool {
-	o := r.Host.SSHOptions()
+	o := r.Instance.SSHOptions()
 	o.HostKey, o.Attempts = pub, 3
 	c, err := r.Dial(ctx, o)
 	if err != nil {
@@ -118,6 +118,6 @@ func (r *RotateHostKey) promote(priv, pub string) error {
 	if err != nil {
 		return err
 	}
-	r.Host.HostKey, r.Host.HostKeyFingerprint = pub, fp
-	return writeAtomic(r.marker(), []byte(r.Host.InstanceID+"\n"), 0o600)
+	r.Instance.HostKey, r.Instance.HostKeyFingerprint = pub, fp
+	return writeAtomic(r.marker(), []byte(r.Instance.InstanceID+"\n"), 0o600)
 }

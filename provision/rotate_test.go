@@ -18,9 +18,9 @@ import (
 func TestRotateHostKeyOnRealHost(t *testing.T) {
 	h := sshtest.Start(t, sshtest.Bookworm)
 	keyDir := t.TempDir()
-	first := Host{InstanceID: "i-0abc", Address: "127.0.0.1", Port: h.Port, User: sshtest.SudoUser, KeyFile: h.Identity, HostKey: h.HostKey}
+	first := Instance{InstanceID: "i-0abc", Address: "127.0.0.1", Port: h.Port, User: sshtest.SudoUser, KeyFile: h.Identity, HostKey: h.HostKey}
 	host := first
-	r := &RotateHostKey{Host: &host, KeyDir: keyDir}
+	r := &RotateHostKey{Instance: &host, KeyDir: keyDir}
 	if _, skip := r.Skip(context.Background()); skip {
 		t.Fatal("skipped before any rotation")
 	}

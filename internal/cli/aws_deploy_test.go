@@ -94,7 +94,7 @@ func TestUpTargetAWSGlue(t *testing.T) {
 	host.AuthorizeIdentity(t, keys.KeyFile)
 	host.Exec(t, `printf '#!/bin/sh\necho "status: done"\n' > /usr/local/bin/cloud-init && chmod +x /usr/local/bin/cloud-init`)
 	installHostKey(t, host, keys.Host.PrivatePEM)
-	first := provision.Host{Address: "127.0.0.1", Port: host.Port, User: "root", KeyFile: keys.KeyFile, HostKey: keys.Host.Public}
+	first := provision.Instance{Address: "127.0.0.1", Port: host.Port, User: "root", KeyFile: keys.KeyFile, HostKey: keys.Host.Public}
 	// The host reaches the registry on its own loopback, through this
 	// connection (it outlives the host key rotation).
 	fwd, err := sshx.Dial(ctx, first.SSHOptions())

@@ -44,7 +44,7 @@ var awsDeps = struct {
 type awsEnv struct {
 	home   string
 	setup  *provision.AWSSetup
-	engine *provision.Engine
+	engine *provision.Infra
 }
 
 // openAWS prepares the environment (keys, cloud-init, allow-list) and opens
@@ -71,7 +71,7 @@ func openAWS(ctx context.Context, f *Factory, dir string, cfg *config.Resolved, 
 	}
 	o.Getenv = awsDeps.Getenv
 	userHome, _ := os.UserHomeDir()
-	o.CLI = provision.CLI{Home: home, UserHome: userHome}
+	o.Pulumi = provision.PulumiCLI{Home: home, UserHome: userHome}
 	eng, err := provision.Open(ctx, o)
 	if err != nil {
 		return nil, err
@@ -112,7 +112,7 @@ func printPlan(f *Factory, plan *provision.Plan) {
 // awsUp provisions (or updates) the environment's infrastructure and waits
 // for its host; the caller deploys the stack afterwards, as the returned
 // deployment (read from the same outputs) says.
-func awsUp(ctx context.Context, f *Factory, cfg *config.Resolved, opts AWSUpOptions) (*provision.Host, *deployment, error) {
+func awsUp(ctx context.Context, f *Factory, cfg *config.Resolved, opts AWSUpOptions) (*provision.Instance, *deployment, error) {
 	env, err := openAWS(ctx, f, opts.ProjectDir, cfg, false)
 	if err != nil {
 		return nil, nil, err
@@ -146,7 +146,7 @@ func awsUp(ctx context.Context, f *Factory, cfg *config.Resolved, opts AWSUpOpti
 	if err != nil {
 		return nil, nil, err
 	}
-	wait := &provision.HostWait{Host: host, Instances: client, Timeouts: provision.DefaultTimeouts,
+	wait := &provision.HostWait{Instance: host, Instances: client, Timeouts: provision.DefaultTimeouts,
 		KeyDir: provision.EnvDir(env.home, cfg.Project, cfg.Env)}
 	if err := pipeline.Run(ctx, ui.NewStatus(f.IO), wait.Steps()); err != nil {
 		return nil, nil, errs.WithHint(err, fmt.Sprintf("the infrastructure is up; run `mlforge up --env %s` again to retry the wait, or `mlforge ssh --env %s` to look", cfg.Env, cfg.Env))

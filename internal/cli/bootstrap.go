@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mlforge/mlforge/bootstrap"
-	"github.com/mlforge/mlforge/internal/config"
 	"github.com/mlforge/mlforge/internal/errs"
 	"github.com/mlforge/mlforge/internal/sshx"
 	"github.com/mlforge/mlforge/internal/ui"
@@ -155,17 +154,16 @@ func bootstrapPlan(opts *BootstrapOptions) ([]bootstrapTarget, bootstrap.Options
 	seen := map[string]bool{}
 	var targets []bootstrapTarget
 	for _, h := range opts.Hosts {
-		host, err := config.ParseHost(h)
+		so, err := sshx.Parse(h)
 		if err != nil {
 			return nil, bo, usage("--host %v", err)
 		}
-		so := &sshx.Options{User: host.User, Addr: host.Addr, Port: host.Port, IdentityFile: opts.Identity,
-			KnownHostsFile: opts.KnownHosts, AcceptNew: opts.AcceptNew}
-		if seen[so.Target()] {
+		so.IdentityFile, so.KnownHostsFile, so.AcceptNew = opts.Identity, opts.KnownHosts, opts.AcceptNew
+		if seen[so.Address()] {
 			return nil, bo, usage("--host %s is given twice", h)
 		}
-		seen[so.Target()] = true
-		targets = append(targets, bootstrapTarget{name: so.Target(), ssh: so})
+		seen[so.Address()] = true
+		targets = append(targets, bootstrapTarget{name: so.Address(), ssh: &so})
 	}
 	return targets, bo, nil
 }

@@ -101,7 +101,7 @@ func checkPulumi(ctx context.Context) check {
 		return c
 	}
 	userHome, _ := os.UserHomeDir()
-	cli := provision.CLI{Home: home, UserHome: userHome, Install: func(context.Context, string) (auto.PulumiCommand, error) {
+	cli := provision.PulumiCLI{Home: home, UserHome: userHome, Install: func(context.Context, string) (auto.PulumiCommand, error) {
 		return nil, errors.New("not installed (doctor does not download)")
 	}}
 	cmd, err := cli.Locate(ctx)

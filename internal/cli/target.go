@@ -66,12 +66,11 @@ func (t *targetFlags) sshOptions(cfg *config.Resolved) (sshx.Options, error) {
 		return sshx.Options{}, errs.WithHint(errs.Usage(errors.New("target ssh needs a host")),
 			"pass --host user@address[:port] or set ssh.host in mlforge.yaml")
 	}
-	h, err := config.ParseHost(cfg.SSH.Host)
+	o, err := sshx.Parse(cfg.SSH.Host)
 	if err != nil {
 		return sshx.Options{}, errs.Usage(fmt.Errorf("--host: %w", err))
 	}
-	o := sshx.Options{User: h.User, Addr: h.Addr, Port: h.Port, IdentityFile: cfg.SSH.Identity,
-		KnownHostsFile: cfg.SSH.KnownHosts, AcceptNew: t.AcceptNew}
+	o.IdentityFile, o.KnownHostsFile, o.AcceptNew = cfg.SSH.Identity, cfg.SSH.KnownHosts, t.AcceptNew
 	if t.Identity != "" {
 		o.IdentityFile = t.Identity
 	}
@@ -175,14 +174,14 @@ func (t *targetFlags) openProject(ctx context.Context, f *Factory) (*stack.Proje
 	}
 	rt, err := remote.Open(ctx, o, cfg)
 	if err != nil {
-		return nil, nil, errs.WithHint(fmt.Errorf("connecting to %s: %w", o.Target(), err), bootstrapHint(err))
+		return nil, nil, errs.WithHint(fmt.Errorf("connecting to %s: %w", o.Address(), err), bootstrapHint(err))
 	}
 	return rt.Project, func() { rt.Close() }, nil
 }
 
 // openRemote connects to the host of a remote target for commands that
 // only make sense there (tunnel, ssh).
-func (t *targetFlags) openRemote(ctx context.Context, f *Factory) (*remote.Target, *config.Resolved, error) {
+func (t *targetFlags) openRemote(ctx context.Context, f *Factory) (*remote.Conn, *config.Resolved, error) {
 	dir, cfg, err := t.resolve(f)
 	if err != nil {
 		return nil, nil, err
@@ -197,7 +196,7 @@ func (t *targetFlags) openRemote(ctx context.Context, f *Factory) (*remote.Targe
 	}
 	rt, err := remote.Open(ctx, o, cfg)
 	if err != nil {
-		return nil, nil, errs.WithHint(fmt.Errorf("connecting to %s: %w", o.Target(), err), bootstrapHint(err))
+		return nil, nil, errs.WithHint(fmt.Errorf("connecting to %s: %w", o.Address(), err), bootstrapHint(err))
 	}
 	return rt, cfg, nil
 }

@@ -87,7 +87,7 @@ port number here when it is free, another free port otherwise.`,
 					rows = append(rows, []string{e.Title, e.LocalURL, strconv.Itoa(e.Remote)})
 				}
 				ui.Table(f.IO.Out, rows)
-				fmt.Fprintf(f.IO.ErrOut, "forwarding to %s; Ctrl-C to stop\n", t.Client.Target())
+				fmt.Fprintf(f.IO.ErrOut, "forwarding to %s; Ctrl-C to stop\n", t.Client.Address())
 			}
 			return forwardAll(ctx, t, listeners, entries)
 		},
@@ -98,7 +98,7 @@ port number here when it is free, another free port otherwise.`,
 }
 
 // forwardAll serves every listener until ctx ends (Ctrl-C, SIGTERM).
-func forwardAll(ctx context.Context, t *remote.Target, ls []net.Listener, es []tunnelEntry) error {
+func forwardAll(ctx context.Context, t *remote.Conn, ls []net.Listener, es []tunnelEntry) error {
 	var wg sync.WaitGroup
 	errc := make(chan error, len(ls))
 	for i, l := range ls {

@@ -41,17 +41,17 @@ type remoteResult struct {
 // images, sync the project, start, train, report.
 func upRemote(ctx context.Context, f *Factory, opts *UpOptions, dir string, cfg *config.Resolved, so sshx.Options, start time.Time) error {
 	st := ui.NewStatus(f.IO)
-	st.Start("connect to " + so.Target())
+	st.Start("connect to " + so.Address())
 	t, err := remote.Open(ctx, so, cfg)
 	st.End(err)
 	if err != nil {
-		return errs.WithHint(fmt.Errorf("connecting to %s: %w", so.Target(), err), bootstrapHint(err))
+		return errs.WithHint(fmt.Errorf("connecting to %s: %w", so.Address(), err), bootstrapHint(err))
 	}
 	defer func() { t.Close() }()
 
 	res, err := bootstrap.Run(ctx, bootstrap.SSHRunner{Client: t.Client}, bootstrap.Options{}, st)
 	if err != nil {
-		return errs.WithHint(fmt.Errorf("preparing %s: %w", so.Target(), err), bootstrapHint(err))
+		return errs.WithHint(fmt.Errorf("preparing %s: %w", so.Address(), err), bootstrapHint(err))
 	}
 	if res.Changed {
 		// The login user was just added to the docker group: only a new
@@ -133,7 +133,7 @@ func upRemote(ctx context.Context, f *Factory, opts *UpOptions, dir string, cfg 
 			Endpoints: stack.Endpoints(cfg.Config, model, list, skip), ModelVersion: up.Model.Version,
 			Built: nonNil(build.Built), Reused: nonNil(build.Reused), Trained: up.Model.Trained,
 			Seconds: time.Since(start).Seconds()},
-		Host: so.Target(), Dir: t.Dir, Synced: sync.Changed, Shipped: []string{},
+		Host: so.Address(), Dir: t.Dir, Synced: sync.Changed, Shipped: []string{},
 	}
 	if ship != nil {
 		out.Shipped, out.ShippedBytes = nonNil(ship.Shipped), ship.Bytes
@@ -145,7 +145,7 @@ func upRemote(ctx context.Context, f *Factory, opts *UpOptions, dir string, cfg 
 		return writeJSON(f.IO.Out, out)
 	}
 	printEndpoints(f, out.Endpoints, out.ModelVersion)
-	fmt.Fprintf(f.IO.Out, "\nThe ports are on %s's loopback: `mlforge tunnel` forwards them to this machine.\n", so.Target())
+	fmt.Fprintf(f.IO.Out, "\nThe ports are on %s's loopback: `mlforge tunnel` forwards them to this machine.\n", so.Address())
 	return nil
 }
 

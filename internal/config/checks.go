@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 	"path"
 	"reflect"
@@ -10,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/mlforge/mlforge/internal/sshx"
 )
 
 // checks are the named validators used in `check` tags. Each returns an
@@ -18,7 +19,7 @@ var checks = map[string]func(string) error{
 	"name":      checkName,
 	"name-keys": checkName,
 	"relpath":   checkRelPath,
-	"sshhost":   func(s string) error { _, err := ParseHost(s); return err },
+	"sshhost":   func(s string) error { _, err := sshx.Parse(s); return err },
 	"region":    checkRegion,
 	"ec2type":   checkInstanceType,
 	"cidr":      checkCIDR,
@@ -161,40 +162,4 @@ func checkSecrets(s string) error {
 		return nil
 	}
 	return fmt.Errorf("%q is not a supported secrets provider (passphrase, or awskms://KEY-ID?region=REGION)", s)
-}
-
-// Host is a parsed user@address[:port].
-type Host struct {
-	User string
-	Addr string
-	Port int
-}
-
-// String returns user@addr:port.
-func (h Host) String() string {
-	return h.User + "@" + net.JoinHostPort(h.Addr, strconv.Itoa(h.Port))
-}
-
-// ParseHost parses user@address[:port]; the port defaults to 22.
-func ParseHost(s string) (Host, error) {
-	user, rest, ok := strings.Cut(s, "@")
-	if !ok || user == "" || rest == "" {
-		return Host{}, fmt.Errorf("%q is not user@address[:port] (for example ubuntu@203.0.113.7)", s)
-	}
-	if !compiled(`^[a-zA-Z_][a-zA-Z0-9_.-]*$`).MatchString(user) {
-		return Host{}, fmt.Errorf("%q: %q is not a valid user name", s, user)
-	}
-	h := Host{User: user, Addr: rest, Port: 22}
-	if host, port, err := net.SplitHostPort(rest); err == nil {
-		n, perr := strconv.Atoi(port)
-		if perr != nil || n < 1 || n > 65535 {
-			return Host{}, fmt.Errorf("%q: port %q must be a number from 1 to 65535", s, port)
-		}
-		h.Addr, h.Port = host, n
-	}
-	h.Addr = strings.Trim(h.Addr, "[]")
-	if h.Addr == "" || strings.ContainsAny(h.Addr, " /@") {
-		return Host{}, fmt.Errorf("%q: %q is not a host name or address", s, h.Addr)
-	}
-	return h, nil
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mlforge/mlforge/internal/sshx"
 )
 
 const minimal = "project: taxi\n"
@@ -61,7 +63,7 @@ environments:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Services["serve"].Port != 9696 || !cfg.Jobs["train"].Once || cfg.ComposeProject() != "taxi" {
+	if cfg.Services["serve"].Port != 9696 || !cfg.Jobs["train"].RunOnUp || cfg.ComposeProject() != "taxi" {
 		t.Errorf("decoded %+v", cfg)
 	}
 	prod, err := cfg.Resolve("prod")
@@ -82,7 +84,7 @@ environments:
 	if _, err := cfg.Resolve("staging"); err == nil || !strings.Contains(err.Error(), `"staging" is not declared`) {
 		t.Errorf("undeclared env: %v", err)
 	}
-	if h, _ := ParseHost(cfg.SSH.Host); h.Port != 2222 || h.User != "ubuntu" || h.Addr != "10.0.0.5" {
+	if h, _ := sshx.Parse(cfg.SSH.Host); h.Port != 2222 || h.User != "ubuntu" || h.Addr != "10.0.0.5" {
 		t.Errorf("host %+v", h)
 	}
 }
@@ -166,26 +168,6 @@ func TestInstanceTypes(t *testing.T) {
 	for _, bad := range []string{"t3.hug", "t3", "large", "T3.large", "t3.large.x", "q9.large", ""} {
 		if checkInstanceType(bad) == nil {
 			t.Errorf("%s accepted", bad)
-		}
-	}
-}
-
-func TestParseHost(t *testing.T) {
-	cases := map[string]string{
-		"ubuntu@1.2.3.4":         "ubuntu@1.2.3.4:22",
-		"root@host.example:2222": "root@host.example:2222",
-		"ec2-user@[::1]:22":      "ec2-user@[::1]:22",
-		"u@::1":                  "u@[::1]:22",
-	}
-	for in, want := range cases {
-		h, err := ParseHost(in)
-		if err != nil || h.String() != want {
-			t.Errorf("ParseHost(%q) = %v, %v; want %s", in, h, err, want)
-		}
-	}
-	for _, bad := range []string{"", "host", "@host", "user@", "user@host:0", "user@host:99999", "us er@host", "u@a b"} {
-		if _, err := ParseHost(bad); err == nil {
-			t.Errorf("ParseHost(%q) accepted", bad)
 		}
 	}
 }

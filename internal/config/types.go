@@ -54,7 +54,7 @@ type Service struct {
 // Job is a one-shot compose service run on demand.
 type Job struct {
 	Service string `yaml:"service" required:"true" check:"name" doc:"Compose service that runs the job."`
-	Once    bool   `yaml:"runOnUp,omitempty" doc:"Run the job during mlforge up when the model service has no model yet (the training job)."`
+	RunOnUp bool   `yaml:"runOnUp,omitempty" doc:"Run the job during mlforge up when the model service has no model yet (the training job)."`
 }
 
 // SSH configures the remote host for target ssh.

@@ -45,7 +45,7 @@ func (c *Compose) Run(ctx context.Context, args []string, stdout, stderr io.Writ
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return fmt.Errorf("docker compose %s on %s: %w", strings.Join(args, " "), c.Client.Target(), err)
+		return fmt.Errorf("docker compose %s on %s: %w", strings.Join(args, " "), c.Client.Address(), err)
 	}
 	return nil
 }
@@ -66,5 +66,5 @@ func Prober(c *sshx.Client) stack.Prober {
 func Engine(c *sshx.Client) (*stack.MobyEngine, error) {
 	return stack.NewEngineDialer(func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return c.DialContext(ctx, "unix", "/var/run/docker.sock")
-	}, "ssh://"+c.Target())
+	}, "ssh://"+c.Address())
 }

@@ -14,9 +14,9 @@ import (
 
 // AuthError is returned when the host refuses every key offered.
 type AuthError struct {
-	Target string   // user@addr:port
-	Tried  []string // "identity FILE", "ssh-agent (N keys)"
-	Err    error
+	Host  string   // user@addr:port
+	Tried []string // "identity FILE", "ssh-agent (N keys)"
+	Err   error
 }
 
 func (e *AuthError) Error() string {
@@ -24,7 +24,7 @@ func (e *AuthError) Error() string {
 	if len(e.Tried) > 0 {
 		tried = strings.Join(e.Tried, ", ")
 	}
-	return fmt.Sprintf("authentication to %s failed (tried %s): check the user name and that the key's public half is in the user's ~/.ssh/authorized_keys on the host", e.Target, tried)
+	return fmt.Sprintf("authentication to %s failed (tried %s): check the user name and that the key's public half is in the user's ~/.ssh/authorized_keys on the host", e.Host, tried)
 }
 
 func (e *AuthError) Unwrap() error { return e.Err }

@@ -56,13 +56,13 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 		case errors.As(err, &changed):
 			return nil, changed
 		case strings.Contains(err.Error(), "unable to authenticate"):
-			return nil, &AuthError{Target: o.Target(), Tried: tried, Err: err}
+			return nil, &AuthError{Host: o.Address(), Tried: tried, Err: err}
 		case !transient(err) || attempt >= o.Attempts:
-			return nil, fmt.Errorf("connecting to %s (attempt %d of %d): %w", o.Target(), attempt, o.Attempts, err)
+			return nil, fmt.Errorf("connecting to %s (attempt %d of %d): %w", o.Address(), attempt, o.Attempts, err)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("connecting to %s: %w (last error: %v)", o.Target(), ctx.Err(), err)
+			return nil, fmt.Errorf("connecting to %s: %w (last error: %v)", o.Address(), ctx.Err(), err)
 		case <-time.After(wait):
 		}
 		wait *= 2
@@ -130,8 +130,8 @@ func (c *Client) keepAlive() {
 	}
 }
 
-// Target returns "user@addr:port".
-func (c *Client) Target() string { return c.opts.Target() }
+// Address returns "user@addr:port".
+func (c *Client) Address() string { return c.opts.Address() }
 
 // Run runs cmd through the login shell with the given streams (any may be
 // nil) and waits for it. A non-zero exit returns an *ssh.ExitError; a
@@ -139,7 +139,7 @@ func (c *Client) Target() string { return c.opts.Target() }
 func (c *Client) Run(ctx context.Context, cmd string, stdin io.Reader, stdout, stderr io.Writer) error {
 	s, err := c.c.NewSession()
 	if err != nil {
-		return fmt.Errorf("opening a session on %s: %w", c.Target(), err)
+		return fmt.Errorf("opening a session on %s: %w", c.Address(), err)
 	}
 	defer s.Close()
 	s.Stdin, s.Stdout, s.Stderr = stdin, stdout, stderr
@@ -149,7 +149,7 @@ func (c *Client) Run(ctx context.Context, cmd string, stdin io.Reader, stdout, s
 		s.Stdout, s.Stderr = w, w
 	}
 	if err := s.Start(cmd); err != nil {
-		return fmt.Errorf("starting a command on %s: %w", c.Target(), err)
+		return fmt.Errorf("starting a command on %s: %w", c.Address(), err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Wait() }()
@@ -162,7 +162,7 @@ func (c *Client) Run(ctx context.Context, cmd string, stdin io.Reader, stdout, s
 	}
 	var missing *ssh.ExitMissingError
 	if errors.As(err, &missing) || errors.Is(err, io.EOF) {
-		return fmt.Errorf("connection to %s lost before the command finished: %w", c.Target(), err)
+		return fmt.Errorf("connection to %s lost before the command finished: %w", c.Address(), err)
 	}
 	return err
 }

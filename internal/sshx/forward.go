@@ -26,7 +26,7 @@ func (c *Client) DialContext(ctx context.Context, network, addr string) (net.Con
 	select {
 	case r := <-ch:
 		if r.err != nil {
-			return nil, fmt.Errorf("opening %s %s on %s: %w", network, addr, c.Target(), r.err)
+			return nil, fmt.Errorf("opening %s %s on %s: %w", network, addr, c.Address(), r.err)
 		}
 		return r.conn, nil
 	case <-ctx.Done():
@@ -81,7 +81,7 @@ func (c *Client) Forward(ctx context.Context, l net.Listener, remote string) err
 func (c *Client) Listen(network, addr string) (net.Listener, error) {
 	l, err := c.c.Listen(network, addr)
 	if err != nil {
-		return nil, fmt.Errorf("listening on %s %s on %s: %w", network, addr, c.Target(), err)
+		return nil, fmt.Errorf("listening on %s %s on %s: %w", network, addr, c.Address(), err)
 	}
 	return l, nil
 }

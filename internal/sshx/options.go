@@ -45,8 +45,8 @@ type Options struct {
 	KeepAlive time.Duration
 }
 
-// Target returns "user@addr:port" for messages.
-func (o Options) Target() string {
+// Address returns "user@addr:port" for messages.
+func (o Options) Address() string {
 	return o.User + "@" + o.HostPort()
 }
 

@@ -16,7 +16,7 @@ import (
 func (c *Client) Shell(ctx context.Context, in *os.File, out, errOut io.Writer, command string) error {
 	s, err := c.c.NewSession()
 	if err != nil {
-		return fmt.Errorf("opening a session on %s: %w", c.Target(), err)
+		return fmt.Errorf("opening a session on %s: %w", c.Address(), err)
 	}
 	defer s.Close()
 	s.Stdin, s.Stdout, s.Stderr = in, out, errOut
@@ -31,7 +31,7 @@ func (c *Client) Shell(ctx context.Context, in *os.File, out, errOut io.Writer, 
 			termName = "xterm-256color"
 		}
 		if err := s.RequestPty(termName, h, w, ssh.TerminalModes{ssh.ECHO: 1}); err != nil {
-			return fmt.Errorf("requesting a terminal on %s: %w", c.Target(), err)
+			return fmt.Errorf("requesting a terminal on %s: %w", c.Address(), err)
 		}
 		state, err := term.MakeRaw(fd)
 		if err != nil {
@@ -45,7 +45,7 @@ func (c *Client) Shell(ctx context.Context, in *os.File, out, errOut io.Writer, 
 		err = s.Start(command)
 	}
 	if err != nil {
-		return fmt.Errorf("starting a shell on %s: %w", c.Target(), err)
+		return fmt.Errorf("starting a shell on %s: %w", c.Address(), err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Wait() }()

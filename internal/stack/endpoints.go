@@ -78,7 +78,7 @@ func TrackingPort(cfg *config.Config) int {
 // TrainJob returns the compose service of the job run on up ("" if none).
 func TrainJob(cfg *config.Config) string {
 	for _, n := range sortedNames(cfg.Jobs) {
-		if cfg.Jobs[n].Once {
+		if cfg.Jobs[n].RunOnUp {
 			return cfg.Jobs[n].Service
 		}
 	}

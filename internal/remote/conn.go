@@ -13,8 +13,8 @@ import (
 	"github.com/mlforge/mlforge/internal/stack"
 )
 
-// Target is a project's stack on a host over one SSH connection.
-type Target struct {
+// Conn is a project's stack on a host over one SSH connection.
+type Conn struct {
 	Client  *sshx.Client
 	Dir     string // absolute project directory on the host
 	Engine  *stack.MobyEngine
@@ -23,7 +23,7 @@ type Target struct {
 
 // Open connects to the host and describes the project there; dir is the
 // configured directory (ssh.dir), "~/mlforge/PROJECT" when empty.
-func Open(ctx context.Context, o sshx.Options, cfg *config.Resolved) (*Target, error) {
+func Open(ctx context.Context, o sshx.Options, cfg *config.Resolved) (*Conn, error) {
 	c, err := sshx.Dial(ctx, o)
 	if err != nil {
 		return nil, err
@@ -36,10 +36,10 @@ func Open(ctx context.Context, o sshx.Options, cfg *config.Resolved) (*Target, e
 	return t, nil
 }
 
-func describe(ctx context.Context, c *sshx.Client, cfg *config.Resolved) (*Target, error) {
+func describe(ctx context.Context, c *sshx.Client, cfg *config.Resolved) (*Conn, error) {
 	var home bytes.Buffer
 	if err := c.Run(ctx, `printf %s "$HOME"`, nil, &home, io.Discard); err != nil {
-		return nil, fmt.Errorf("reading the home directory on %s: %w", c.Target(), err)
+		return nil, fmt.Errorf("reading the home directory on %s: %w", c.Address(), err)
 	}
 	dir := cfg.SSH.Dir
 	if dir == "" {
@@ -62,14 +62,14 @@ func describe(ctx context.Context, c *sshx.Client, cfg *config.Resolved) (*Targe
 			Env: stack.ComposeEnv(cfg.Config)},
 		Engine: eng,
 		Prober: Prober(c),
-		Host:   c.Target(),
+		Host:   c.Address(),
 	}
-	return &Target{Client: c, Dir: dir, Engine: eng, Project: p}, nil
+	return &Conn{Client: c, Dir: dir, Engine: eng, Project: p}, nil
 }
 
 // Reconnect replaces the connection (after bootstrap added the user to the
 // docker group, which only new logins see).
-func (t *Target) Reconnect(ctx context.Context, o sshx.Options, cfg *config.Resolved) error {
+func (t *Conn) Reconnect(ctx context.Context, o sshx.Options, cfg *config.Resolved) error {
 	c, err := sshx.Dial(ctx, o)
 	if err != nil {
 		return err
@@ -85,7 +85,7 @@ func (t *Target) Reconnect(ctx context.Context, o sshx.Options, cfg *config.Reso
 }
 
 // Close ends the connection.
-func (t *Target) Close() error {
+func (t *Conn) Close() error {
 	if t.Engine != nil {
 		t.Engine.Close()
 	}

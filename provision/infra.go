@@ -37,14 +37,15 @@ type Options struct {
 	EnvVars map[string]string
 	// PulumiHome overrides ~/.pulumi (plugins, caches); empty keeps it.
 	PulumiHome string
-	// CLI locates the pulumi CLI.
-	CLI CLI
+	// Pulumi locates the pulumi Pulumi.
+	Pulumi PulumiCLI
 	// Getenv reads the environment (os.Getenv by default).
 	Getenv func(string) string
 }
 
-// Engine is one environment's stack, ready for operations.
-type Engine struct {
+// Infra is one environment's infrastructure (its Pulumi stack), ready for
+// operations: preview, up, destroy, refresh, outputs.
+type Infra struct {
 	opts  Options
 	stack auto.Stack
 }
@@ -62,7 +63,7 @@ func (o Options) BackendURL() string {
 }
 
 // Open prepares the workspace and selects (or creates) the stack.
-func Open(ctx context.Context, o Options) (*Engine, error) {
+func Open(ctx context.Context, o Options) (*Infra, error) {
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
 	}
@@ -95,7 +96,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	for k, v := range o.EnvVars {
 		env[k] = v
 	}
-	cmd, err := o.CLI.Locate(ctx)
+	cmd, err := o.Pulumi.Locate(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -124,11 +125,11 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 			return nil, explain(fmt.Errorf("setting stack config %s: %w", k, err), o)
 		}
 	}
-	return &Engine{opts: o, stack: st}, nil
+	return &Infra{opts: o, stack: st}, nil
 }
 
 // Name is PROJECT/ENV.
-func (e *Engine) Name() string { return e.opts.Project + "/" + e.opts.Env }
+func (e *Infra) Name() string { return e.opts.Project + "/" + e.opts.Env }
 
 // redactURL drops credentials from a URL-ish string.
 func redactURL(u string) string {

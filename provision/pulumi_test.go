@@ -15,7 +15,7 @@ import (
 
 func TestLocateOfflineSaysHowToProvide(t *testing.T) {
 	home := t.TempDir()
-	c := CLI{
+	c := PulumiCLI{
 		Home:     home,
 		UserHome: t.TempDir(),
 		LookPath: func(string) (string, error) { return "", exec.ErrNotFound },
@@ -39,7 +39,7 @@ func TestLocateOfflineSaysHowToProvide(t *testing.T) {
 
 func TestLocateFindsPinnedCLI(t *testing.T) {
 	dir := testenv.RequirePulumi(t) // HOME/.pulumi/versions/VERSION
-	c := CLI{Home: t.TempDir(), UserHome: strings.TrimSuffix(dir, "/.pulumi/versions/"+PulumiVersion),
+	c := PulumiCLI{Home: t.TempDir(), UserHome: strings.TrimSuffix(dir, "/.pulumi/versions/"+PulumiVersion),
 		LookPath: func(string) (string, error) { return "", exec.ErrNotFound },
 		Install: func(context.Context, string) (auto.PulumiCommand, error) {
 			t.Fatal("Locate downloaded although a pinned CLI exists")

@@ -17,8 +17,8 @@ import (
 // PulumiVersion is the pulumi CLI version mlforge drives.
 const PulumiVersion = "3.274.1"
 
-// CLI says where to find (or install) the pulumi CLI.
-type CLI struct {
+// PulumiCLI says where to find (or install) the pulumi CLI.
+type PulumiCLI struct {
 	// Home is the mlforge directory; a pinned CLI is installed under
 	// Home/pulumi/VERSION when none is found.
 	Home string
@@ -32,7 +32,7 @@ type CLI struct {
 
 // Candidates lists the installation roots tried, in order: the mlforge
 // directory's pinned copy, then ~/.pulumi/versions/VERSION.
-func (c CLI) Candidates() []string {
+func (c PulumiCLI) Candidates() []string {
 	var roots []string
 	if c.Home != "" {
 		roots = append(roots, filepath.Join(c.Home, "pulumi", PulumiVersion))
@@ -46,7 +46,7 @@ func (c CLI) Candidates() []string {
 // Locate returns a usable pulumi CLI: a pinned copy, then one on PATH that
 // is at least PulumiVersion, and last a download into Home/pulumi/VERSION.
 // Offline with none, the error says how to provide one.
-func (c CLI) Locate(ctx context.Context) (auto.PulumiCommand, error) {
+func (c PulumiCLI) Locate(ctx context.Context) (auto.PulumiCommand, error) {
 	want := semver.MustParse(PulumiVersion)
 	var tried []string
 	for _, root := range c.Candidates() {

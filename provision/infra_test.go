@@ -61,14 +61,14 @@ func testOptions(t testing.TB, home string, prog pulumi.RunFunc) Options {
 		Config:     map[string]string{"greeting": "hello"},
 		EnvVars:    map[string]string{"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true"},
 		PulumiHome: filepath.Join(home, "pulumi-home"),
-		CLI: CLI{Home: home, UserHome: userHome, Install: func(context.Context, string) (auto.PulumiCommand, error) {
+		Pulumi: PulumiCLI{Home: home, UserHome: userHome, Install: func(context.Context, string) (auto.PulumiCommand, error) {
 			return nil, errors.New("offline")
 		}},
 		Getenv: func(string) string { return "" },
 	}
 }
 
-func open(t *testing.T, o Options) *Engine {
+func open(t *testing.T, o Options) *Infra {
 	t.Helper()
 	e, err := Open(context.Background(), o)
 	if err != nil {
