@@ -9,6 +9,7 @@ import (
 	"github.com/mlforge/mlforge/bootstrap"
 	"github.com/mlforge/mlforge/internal/config"
 	awsstack "github.com/mlforge/mlforge/stacks/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // HomeEnv overrides the mlforge directory (~/.mlforge).
@@ -91,27 +92,20 @@ func PrepareAWS(ctx context.Context, in AWSInputs) (*AWSSetup, error) {
 	return &AWSSetup{Stack: sc, Keys: keys, Region: c.AWS.Region}, nil
 }
 
-// EngineOptions are the Automation API options of this environment's stack.
-func (s *AWSSetup) EngineOptions(home string, c *config.Resolved) Options {
-	return Options{
-		Project: c.Project, Env: c.Env, Home: home,
-		Backend: c.AWS.Backend, SecretsProvider: c.AWS.SecretsProvider,
-		Program: awsstack.Program(s.Stack),
-		Config:  map[string]string{"aws:region": s.Region},
-	}
-}
+// Program is the environment's Pulumi program.
+func (s *AWSSetup) Program() pulumi.RunFunc { return awsstack.Program(s.Stack) }
 
 // OutSSHPort is an optional output naming the host's SSH port; without it
 // (the AWS program exports none) the port is 22.
 const OutSSHPort = "sshPort"
 
-// HostFromOutputs builds the SSH target from the stack outputs. The host
-// key pinned is this machine's copy (it may be newer than the outputs' after
-// the first-boot key was replaced); a host presenting another key is refused
-// when connecting.
-func (s *AWSSetup) HostFromOutputs(out map[string]Output) (*Instance, error) {
+// InstanceFromOutputs builds the SSH target from the stack outputs. The
+// host key pinned is keys' (this machine's copy may be newer than the
+// outputs' after the first-boot key was replaced); a host presenting
+// another key is refused when connecting.
+func InstanceFromOutputs(out map[string]Output, keys *Keys) (*Instance, error) {
 	str := func(k string) string { v, _ := out[k].Value.(string); return v }
-	fp, err := s.Keys.HostKeyFingerprint()
+	fp, err := keys.HostKeyFingerprint()
 	if err != nil {
 		return nil, err
 	}
@@ -121,11 +115,11 @@ func (s *AWSSetup) HostFromOutputs(out map[string]Output) (*Instance, error) {
 	}
 	h := &Instance{
 		InstanceID: str(awsstack.OutInstanceID), Address: str(awsstack.OutPublicIP), Port: port,
-		User: str(awsstack.OutSSHUser), KeyFile: s.Keys.KeyFile, HostKey: s.Keys.Host.Public,
+		User: str(awsstack.OutSSHUser), KeyFile: keys.KeyFile, HostKey: keys.Host.Public,
 		HostKeyFingerprint: fp,
 	}
 	if h.InstanceID == "" || h.User == "" {
-		return nil, fmt.Errorf("stack outputs lack the instance id or SSH user (got %v); run mlforge refresh, then up again", out)
+		return nil, fmt.Errorf("the environment's outputs lack the instance id or SSH user (got %v); run `mlforge refresh`, then `mlforge up` again", out)
 	}
 	return h, nil
 }

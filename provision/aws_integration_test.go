@@ -37,9 +37,9 @@ func TestRealAWS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := setup.EngineOptions(home, r)
 	userHome, _ := os.UserHomeDir()
-	o.Pulumi = PulumiCLI{Home: home, UserHome: userHome}
+	o := Options{Project: r.Project, Env: r.Env, Home: home, Program: setup.Program(),
+		Config: map[string]string{"aws:region": setup.Region}, Pulumi: PulumiCLI{Home: home, UserHome: userHome}}
 	e, err := Open(ctx, o)
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +54,7 @@ func TestRealAWS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	host, err := setup.HostFromOutputs(out)
+	host, err := InstanceFromOutputs(out, setup.Keys)
 	if err != nil {
 		t.Fatal(err)
 	}

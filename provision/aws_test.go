@@ -87,16 +87,16 @@ func TestPrepareAWS(t *testing.T) {
 	// The host is reached with this machine's keys, pinned.
 	out := map[string]Output{"instanceId": {Value: "i-1"}, "sshUser": {Value: "ubuntu"}, "publicIp": {Value: "198.51.100.7"},
 		"hostKeyFingerprint": {Value: "SHA256:older"}}
-	h, err := again.HostFromOutputs(out)
+	h, err := InstanceFromOutputs(out, again.Keys)
 	if err != nil || h.Address != "198.51.100.7" || h.HostKey != s.Keys.Host.Public || h.KeyFile != filepath.Join(keyDir, "id_ed25519") ||
 		h.HostKeyFingerprint != sc.HostKeyFingerprint || h.Port != 22 {
 		t.Fatalf("host: %+v %v", h, err)
 	}
 	out[OutSSHPort] = Output{Value: float64(2222)} // numbers arrive as JSON's
-	if h, err := again.HostFromOutputs(out); err != nil || h.Port != 2222 {
+	if h, err := InstanceFromOutputs(out, again.Keys); err != nil || h.Port != 2222 {
 		t.Errorf("with an sshPort output: %+v %v", h, err)
 	}
-	if _, err := again.HostFromOutputs(map[string]Output{}); err == nil || !strings.Contains(err.Error(), "instance id") {
+	if _, err := InstanceFromOutputs(map[string]Output{}, again.Keys); err == nil || !strings.Contains(err.Error(), "instance id") {
 		t.Errorf("empty outputs: %v", err)
 	}
 

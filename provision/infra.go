@@ -8,11 +8,13 @@ package provision
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/mlforge/mlforge/internal/errs"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
@@ -41,6 +43,10 @@ type Options struct {
 	Pulumi PulumiCLI
 	// Getenv reads the environment (os.Getenv by default).
 	Getenv func(string) string
+	// ReadOnly opens an existing stack only to read its outputs and state:
+	// no program is needed, nothing is created, no configuration is set
+	// and no passphrase is generated.
+	ReadOnly bool
 }
 
 // Infra is one environment's infrastructure (its Pulumi stack), ready for
@@ -62,14 +68,58 @@ func (o Options) BackendURL() string {
 	return "file://" + filepath.ToSlash(filepath.Join(o.Home, "state"))
 }
 
-// Open prepares the workspace and selects (or creates) the stack.
+// Open prepares the workspace and selects the stack, creating it unless
+// ReadOnly.
 func Open(ctx context.Context, o Options) (*Infra, error) {
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
 	}
+	if o.ReadOnly && o.Program == nil {
+		o.Program = refuseToRun
+	}
 	if o.Project == "" || o.Env == "" || o.Home == "" || o.Program == nil {
 		return nil, fmt.Errorf("provision: Project, Env, Home and Program are required")
 	}
+	ws, err := newWorkspace(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	backend := redactURL(o.BackendURL())
+	if o.ReadOnly {
+		st, err := auto.SelectStack(ctx, o.Env, ws)
+		if auto.IsSelectStack404Error(err) {
+			return nil, errs.WithHint(fmt.Errorf("environment %s/%s: %w in %s", o.Project, o.Env, ErrNotCreated, backend),
+				fmt.Sprintf("create it with `mlforge up --env %s` (or point aws.backend at the backend that holds it)", o.Env))
+		}
+		if err != nil {
+			return nil, explain(fmt.Errorf("opening stack %s/%s in %s: %w", o.Project, o.Env, backend, err), o)
+		}
+		return &Infra{opts: o, stack: st}, nil
+	}
+	st, err := auto.UpsertStack(ctx, o.Env, ws)
+	if err != nil {
+		return nil, explain(fmt.Errorf("opening stack %s/%s in %s: %w", o.Project, o.Env, backend, err), o)
+	}
+	for k, v := range o.Config {
+		if err := st.SetConfig(ctx, k, auto.ConfigValue{Value: v}); err != nil {
+			return nil, explain(fmt.Errorf("setting stack config %s: %w", k, err), o)
+		}
+	}
+	return &Infra{opts: o, stack: st}, nil
+}
+
+// ErrNotCreated is returned by a read-only Open of an environment that
+// was never created.
+var ErrNotCreated = errors.New("not created yet")
+
+// refuseToRun is the program of a stack opened only to be read.
+func refuseToRun(*pulumi.Context) error {
+	return fmt.Errorf("provision: this environment was opened read-only")
+}
+
+// newWorkspace prepares the state directory, the workspace directory and
+// the engine's environment (backend, secrets) and locates the pulumi CLI.
+func newWorkspace(ctx context.Context, o Options) (auto.Workspace, error) {
 	backend := o.BackendURL()
 	if dir, ok := strings.CutPrefix(backend, "file://"); ok {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -87,11 +137,15 @@ func Open(ctx context.Context, o Options) (*Infra, error) {
 	secrets := o.SecretsProvider
 	if secrets == "" || secrets == "passphrase" {
 		secrets = "passphrase"
-		p, err := Passphrase(filepath.Join(EnvDir(o.Home, o.Project, o.Env), "passphrase"), o.Getenv)
-		if err != nil {
+		p, err := Passphrase(filepath.Join(EnvDir(o.Home, o.Project, o.Env), "passphrase"), o.Getenv, !o.ReadOnly)
+		switch {
+		case err == nil:
+			env["PULUMI_CONFIG_PASSPHRASE"] = p
+		case !o.ReadOnly:
 			return nil, err
 		}
-		env["PULUMI_CONFIG_PASSPHRASE"] = p
+		// Read-only without a passphrase: reading outputs that hold no
+		// secrets works, and pulumi names the passphrase when one is needed.
 	}
 	for k, v := range o.EnvVars {
 		env[k] = v
@@ -116,16 +170,7 @@ func Open(ctx context.Context, o Options) (*Infra, error) {
 	if err != nil {
 		return nil, explain(fmt.Errorf("preparing the Pulumi workspace: %w", err), o)
 	}
-	st, err := auto.UpsertStack(ctx, o.Env, ws)
-	if err != nil {
-		return nil, explain(fmt.Errorf("opening stack %s/%s in %s: %w", o.Project, o.Env, redactURL(backend), err), o)
-	}
-	for k, v := range o.Config {
-		if err := st.SetConfig(ctx, k, auto.ConfigValue{Value: v}); err != nil {
-			return nil, explain(fmt.Errorf("setting stack config %s: %w", k, err), o)
-		}
-	}
-	return &Infra{opts: o, stack: st}, nil
+	return ws, nil
 }
 
 // Name is PROJECT/ENV.

@@ -67,6 +67,31 @@ func EnvKeys(dir string) (*Keys, error) {
 	return k, nil
 }
 
+// LoadKeys loads the keys of the environment at dir and generates
+// nothing: commands that only reach an existing host use it.
+func LoadKeys(dir string) (*Keys, error) {
+	k := &Keys{KeyFile: filepath.Join(dir, "id_ed25519")}
+	_, pub, err := loadPair(k.KeyFile)
+	if err != nil {
+		return nil, missingKey(k.KeyFile, err)
+	}
+	k.PublicKey = pub
+	hostFile := filepath.Join(dir, "ssh_host_ed25519_key")
+	hpriv, hpub, err := loadPair(hostFile)
+	if err != nil {
+		return nil, missingKey(hostFile, err)
+	}
+	k.Host = bootstrap.HostKey{Type: "ed25519", PrivatePEM: hpriv, Public: hpub}
+	return k, nil
+}
+
+func missingKey(file string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("the environment's key %s is not on this machine: it is created by `mlforge up` on the machine that created the environment", file)
+	}
+	return fmt.Errorf("environment key %s: %w", file, err)
+}
+
 func newLoginKey() (priv, pub string, err error) {
 	pk, sk, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {

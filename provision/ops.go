@@ -33,8 +33,9 @@ type Plan struct {
 	Summary map[string]int `json:"summary"`
 }
 
-// HasChanges reports whether applying the plan would change anything.
-func (p *Plan) HasChanges() bool { return len(p.Changes) > 0 }
+// HasChanges reports whether applying the plan would change anything (a
+// nil plan, of a target without infrastructure, changes nothing).
+func (p *Plan) HasChanges() bool { return p != nil && len(p.Changes) > 0 }
 
 // Output is one stack output; secret values are withheld unless asked for.
 type Output struct {

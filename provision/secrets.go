@@ -16,8 +16,9 @@ const PassphraseEnv = "MLFORGE_PASSPHRASE"
 
 // Passphrase returns the secrets passphrase of one environment: $MLFORGE_PASSPHRASE
 // when set, else the content of file, generated (32 random bytes) on first
-// use with mode 0600. A file readable by others is refused.
-func Passphrase(file string, getenv func(string) string) (string, error) {
+// use with mode 0600 when create is set. A file readable by others is
+// refused.
+func Passphrase(file string, getenv func(string) string, create bool) (string, error) {
 	if v := getenv(PassphraseEnv); v != "" {
 		return v, nil
 	}
@@ -35,6 +36,9 @@ func Passphrase(file string, getenv func(string) string) (string, error) {
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("reading passphrase: %w", err)
+	}
+	if !create {
+		return "", fmt.Errorf("the environment's passphrase is not on this machine (%s): set %s", file, PassphraseEnv)
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
@@ -58,7 +62,7 @@ func Passphrase(file string, getenv func(string) string) (string, error) {
 		return "", fmt.Errorf("writing passphrase: %w", err)
 	}
 	if err := os.Link(f.Name(), file); errors.Is(err, fs.ErrExist) {
-		return Passphrase(file, getenv)
+		return Passphrase(file, getenv, create)
 	} else if err != nil {
 		return "", fmt.Errorf("writing passphrase: %w", err)
 	}

@@ -19,7 +19,7 @@ func TestPassphrase(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			p, err := Passphrase(file, noEnv)
+			p, err := Passphrase(file, noEnv, true)
 			if err != nil {
 				t.Error(err)
 			}
@@ -42,14 +42,14 @@ func TestPassphrase(t *testing.T) {
 			return "from-env"
 		}
 		return ""
-	}); p != "from-env" {
+	}, true); p != "from-env" {
 		t.Errorf("%s not preferred: %q", PassphraseEnv, p)
 	}
 
 	if err := os.Chmod(file, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Passphrase(file, noEnv); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+	if _, err := Passphrase(file, noEnv, true); err == nil || !strings.Contains(err.Error(), "chmod 600") {
 		t.Errorf("world-readable passphrase file: want a chmod hint, got %v", err)
 	}
 }

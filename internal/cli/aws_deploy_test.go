@@ -105,12 +105,11 @@ func TestUpTargetAWSGlue(t *testing.T) {
 	sshtest.ReverseForward(t, fwd, reg)
 
 	instanceID := motoInstance(t, endpoint)
-	saved := awsDeps
-	t.Cleanup(func() { awsDeps = saved })
-	awsDeps.NewAWS = func(ctx context.Context, region string) (*awsapi.Client, error) {
+	f, _, _ := testFactory(dir)
+	f.Deploy.AWS = func(ctx context.Context, region string) (*awsapi.Client, error) {
 		return awsapi.New(ctx, awsapi.Options{Region: region, Endpoint: endpoint})
 	}
-	awsDeps.Program = func(s *provision.AWSSetup) pulumi.RunFunc {
+	f.Deploy.Program = func(s *provision.AWSSetup) pulumi.RunFunc {
 		return func(ctx *pulumi.Context) error {
 			ctx.Export(awsstack.OutInstanceID, pulumi.String(instanceID))
 			ctx.Export(awsstack.OutPublicIP, pulumi.String("127.0.0.1"))
@@ -130,7 +129,7 @@ func TestUpTargetAWSGlue(t *testing.T) {
 	}
 	up := func() upOut {
 		t.Helper()
-		r := run(t, dir, "up", "--yes", "--json")
+		r := runWith(t, f, "up", "--yes", "--json")
 		if r.code != 0 {
 			t.Fatalf("up --target aws: exit %d\n%s", r.code, r.errOut)
 		}
@@ -169,10 +168,10 @@ func TestUpTargetAWSGlue(t *testing.T) {
 	if len(again.Shipped) != 0 || again.Synced || len(again.Built) != 0 {
 		t.Errorf("second up: %+v, want nothing built, shipped or synced", again)
 	}
-	if r := run(t, dir, "status"); r.code != 0 || !strings.Contains(r.out, "web") {
+	if r := runWith(t, f, "status"); r.code != 0 || !strings.Contains(r.out, "web") {
 		t.Errorf("status --target aws: exit %d\n%s%s", r.code, r.out, r.errOut)
 	}
-	if r := run(t, dir, "down"); r.code != 0 {
+	if r := runWith(t, f, "down"); r.code != 0 {
 		t.Errorf("down --target aws: exit %d\n%s", r.code, r.errOut)
 	}
 }

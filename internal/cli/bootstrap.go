@@ -1,14 +1,12 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -71,19 +69,11 @@ Non-root users need passwordless sudo. Several --host flags run at once.`,
 	return cmd
 }
 
-// bootstrapTarget is one host to bootstrap, with how to reach it.
-type bootstrapTarget struct {
-	name string
-	ssh  *sshx.Options // nil for this machine
-}
-
 func bootstrapRun(ctx context.Context, f *Factory, opts *BootstrapOptions) error {
-	targets, bo, err := bootstrapPlan(opts)
+	hosts, bo, err := bootstrapPlan(opts, f.IO.CanPrompt())
 	if err != nil {
 		return err
 	}
-	results := make([]*bootstrap.Result, len(targets))
-	errsByHost := make([]error, len(targets))
 	if opts.Local && os.Geteuid() != 0 && f.IO.CanPrompt() {
 		// Ask for the sudo password now, before the status line animates.
 		sudo := exec.CommandContext(ctx, "sudo", "-v")
@@ -92,34 +82,41 @@ func bootstrapRun(ctx context.Context, f *Factory, opts *BootstrapOptions) error
 			return errs.WithHint(fmt.Errorf("sudo -v: %w", err), "bootstrap --local needs root: run it as root or with a user that may use sudo")
 		}
 	}
-	if len(targets) == 1 {
-		results[0], errsByHost[0] = bootstrapOne(ctx, targets[0], bo, f.IO.CanPrompt(), ui.NewStatus(f.IO))
+	var results []*bootstrap.Result
+	var failures []error
+	if len(hosts) == 1 {
+		res, err := bootstrap.RunOne(ctx, hosts[0], bo, ui.NewStatus(f.IO))
+		results, failures = []*bootstrap.Result{res}, []error{err}
 	} else {
-		bootstrapMany(ctx, f, targets, bo, results, errsByHost)
+		results, failures = bootstrap.RunMany(ctx, hosts, bo, ui.NewStatus(f.IO))
 	}
-	if opts.JSON {
-		if err := writeJSON(f.IO.Out, map[string]any{"hosts": results}); err != nil {
-			return err
-		}
-	} else {
-		rows := [][]string{{"HOST", "OS", "DOCKER", "COMPOSE", "RESULT"}}
-		for i, r := range results {
-			state := "unchanged"
-			switch {
-			case errsByHost[i] != nil:
-				state = "failed"
-			case r.Changed:
-				state = "changed"
-			}
-			rows = append(rows, []string{r.Host, r.OS, r.Docker, r.Compose, state})
-		}
-		ui.Table(f.IO.Out, rows)
+	if err := printBootstrap(f, opts.JSON, results, failures); err != nil {
+		return err
 	}
-	return bootstrapError(targets, errsByHost)
+	return bootstrapError(len(hosts), failures)
 }
 
-// bootstrapPlan validates the flags into targets and script options.
-func bootstrapPlan(opts *BootstrapOptions) ([]bootstrapTarget, bootstrap.Options, error) {
+func printBootstrap(f *Factory, asJSON bool, results []*bootstrap.Result, failures []error) error {
+	if asJSON {
+		return writeJSON(f.IO.Out, map[string]any{"hosts": results})
+	}
+	rows := [][]string{{"HOST", "OS", "DOCKER", "COMPOSE", "RESULT"}}
+	for i, r := range results {
+		state := "unchanged"
+		switch {
+		case failures[i] != nil:
+			state = "failed"
+		case r.Changed:
+			state = "changed"
+		}
+		rows = append(rows, []string{r.Host, r.OS, r.Docker, r.Compose, state})
+	}
+	ui.Table(f.IO.Out, rows)
+	return nil
+}
+
+// bootstrapPlan validates the flags into hosts and script options.
+func bootstrapPlan(opts *BootstrapOptions, interactive bool) ([]bootstrap.Host, bootstrap.Options, error) {
 	usage := func(format string, a ...any) error {
 		return errs.WithHint(errs.Usage(fmt.Errorf(format, a...)), "run 'mlforge bootstrap --help' for the flags")
 	}
@@ -149,106 +146,38 @@ func bootstrapPlan(opts *BootstrapOptions) ([]bootstrapTarget, bootstrap.Options
 		}
 	}
 	if opts.Local {
-		return []bootstrapTarget{{name: bootstrap.LocalRunner{}.Target()}}, bo, nil
+		return []bootstrap.Host{{Interactive: interactive}}, bo, nil
 	}
+	hosts, err := sshHosts(opts)
+	if err != nil {
+		return nil, bo, usage("%v", err)
+	}
+	return hosts, bo, nil
+}
+
+// sshHosts parses the --host flags, each once.
+func sshHosts(opts *BootstrapOptions) ([]bootstrap.Host, error) {
 	seen := map[string]bool{}
-	var targets []bootstrapTarget
+	var hosts []bootstrap.Host
 	for _, h := range opts.Hosts {
 		so, err := sshx.Parse(h)
 		if err != nil {
-			return nil, bo, usage("--host %v", err)
+			return nil, fmt.Errorf("--host %w", err)
 		}
 		so.IdentityFile, so.KnownHostsFile, so.AcceptNew = opts.Identity, opts.KnownHosts, opts.AcceptNew
 		if seen[so.Address()] {
-			return nil, bo, usage("--host %s is given twice", h)
+			return nil, fmt.Errorf("--host %s is given twice", h)
 		}
 		seen[so.Address()] = true
-		targets = append(targets, bootstrapTarget{name: so.Address(), ssh: &so})
+		hosts = append(hosts, bootstrap.Host{SSH: &so})
 	}
-	return targets, bo, nil
-}
-
-// bootstrapOne connects to one target and runs the script there.
-func bootstrapOne(ctx context.Context, t bootstrapTarget, bo bootstrap.Options, interactive bool, st bootstrap.Reporter) (*bootstrap.Result, error) {
-	if t.ssh == nil {
-		res, err := bootstrap.Run(ctx, bootstrap.LocalRunner{Interactive: interactive}, bo, st)
-		return orEmpty(res, t.name), err
-	}
-	st.Start("connect to " + t.name)
-	c, err := sshx.Dial(ctx, *t.ssh)
-	st.End(err)
-	if err != nil {
-		err = fmt.Errorf("%s: %w", t.name, err)
-		return &bootstrap.Result{Host: t.name, Error: err.Error()}, err
-	}
-	defer c.Close()
-	res, err := bootstrap.Run(ctx, bootstrap.SSHRunner{Client: c}, bo, st)
-	return orEmpty(res, t.name), err
-}
-
-func orEmpty(res *bootstrap.Result, name string) *bootstrap.Result {
-	if res == nil {
-		return &bootstrap.Result{Host: name}
-	}
-	return res
-}
-
-// bootstrapMany runs targets concurrently; each host's status block is
-// printed whole when it finishes, under one line of overall progress.
-func bootstrapMany(ctx context.Context, f *Factory, targets []bootstrapTarget, bo bootstrap.Options, results []*bootstrap.Result, errsByHost []error) {
-	overall := ui.NewStatus(f.IO)
-	overall.Start(fmt.Sprintf("bootstrap %d hosts", len(targets)))
-	var mu sync.Mutex
-	finished := 0
-	var wg sync.WaitGroup
-	for i, t := range targets {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var block bytes.Buffer
-			st := &hostStatus{Status: ui.NewPlainStatus(&block), onStart: func(step string) {
-				mu.Lock()
-				defer mu.Unlock()
-				overall.Update(fmt.Sprintf("%d of %d done; %s: %s", finished, len(targets), t.name, step))
-			}}
-			results[i], errsByHost[i] = bootstrapOne(ctx, t, bo, false, st)
-			mu.Lock()
-			defer mu.Unlock()
-			finished++
-			overall.Println(t.name + ":\n" + strings.TrimRight(block.String(), "\n"))
-			overall.Update(fmt.Sprintf("%d of %d done", finished, len(targets)))
-		}()
-	}
-	wg.Wait()
-	failed := 0
-	for _, err := range errsByHost {
-		if err != nil {
-			failed++
-		}
-	}
-	if failed > 0 {
-		overall.End(fmt.Errorf("%d failed", failed))
-		return
-	}
-	overall.End(nil)
-}
-
-// hostStatus renders one host's block and reports each step it starts to
-// the overall progress line.
-type hostStatus struct {
-	*ui.Status
-	onStart func(step string)
-}
-
-func (h *hostStatus) Start(step string) {
-	h.Status.Start(step)
-	h.onStart(step)
+	return hosts, nil
 }
 
 // bootstrapError combines per-host errors, with a hint for the next step.
-func bootstrapError(targets []bootstrapTarget, errsByHost []error) error {
+func bootstrapError(n int, failures []error) error {
 	var failed []error
-	for _, err := range errsByHost {
+	for _, err := range failures {
 		if err != nil {
 			failed = append(failed, err)
 		}
@@ -257,29 +186,16 @@ func bootstrapError(targets []bootstrapTarget, errsByHost []error) error {
 		return nil
 	}
 	err := failed[0]
-	if len(targets) > 1 {
+	if n > 1 {
 		lines := make([]string, len(failed))
 		for i, e := range failed {
 			lines[i] = "  " + strings.ReplaceAll(e.Error(), "\n", "\n  ")
 		}
-		err = fmt.Errorf("bootstrap failed on %d of %d hosts:\n%s", len(failed), len(targets), strings.Join(lines, "\n"))
+		err = fmt.Errorf("bootstrap failed on %d of %d hosts:\n%s", len(failed), n, strings.Join(lines, "\n"))
 	}
-	return errs.WithHint(err, bootstrapHint(failed[0]))
-}
-
-func bootstrapHint(err error) string {
-	var unknown *sshx.UnknownHostError
-	var changed *sshx.HostKeyChangedError
-	var auth *sshx.AuthError
-	switch {
-	case errors.As(err, &unknown):
-		return "compare the fingerprint with the host's own (cloud console or ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on it), then re-run with --accept-new"
-	case errors.As(err, &changed):
-		return "do not continue unless you know why the key changed (a rebuilt machine); then remove the old key and re-run"
-	case errors.As(err, &auth):
-		return "pass --identity FILE with the key the host accepts, or load it into ssh-agent"
-	case errors.Is(err, sshx.ErrSudoPassword), errors.Is(err, sshx.ErrNoSudo):
-		return "bootstrap needs root: log in as root or give the user passwordless sudo"
+	hint := sshx.Hint(failed[0])
+	if hint == "" {
+		hint = "fix the cause above and run the same command again: bootstrap skips what is already done"
 	}
-	return "fix the cause above and run the same command again: bootstrap skips what is already done"
+	return errs.WithHint(err, hint)
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mlforge/mlforge/internal/deploy"
 	"github.com/mlforge/mlforge/internal/iostreams"
 	"github.com/mlforge/mlforge/templates"
 )
@@ -17,11 +19,27 @@ type result struct {
 	out, errOut string
 }
 
+// testFactory returns the real dependencies with test streams, working in
+// dir; tests replace what they stand in for.
+func testFactory(dir string) (*Factory, *bytes.Buffer, *bytes.Buffer) {
+	ios, _, out, errOut := iostreams.Test()
+	f := &Factory{IO: ios, Templates: templates.Embedded, Getwd: func() (string, error) { return dir, nil }, Deploy: deploy.DefaultDeps()}
+	return f, out, errOut
+}
+
 // run executes a command line in dir with test streams.
 func run(t *testing.T, dir string, args ...string) result {
 	t.Helper()
-	ios, _, out, errOut := iostreams.Test()
-	f := &Factory{IO: ios, Templates: templates.Embedded, Getwd: func() (string, error) { return dir, nil }, Engine: localEngine}
+	f, _, _ := testFactory(dir)
+	return runWith(t, f, args...)
+}
+
+// runWith executes a command line with the factory's dependencies.
+func runWith(t *testing.T, f *Factory, args ...string) result {
+	t.Helper()
+	out, errOut := f.IO.Out.(*bytes.Buffer), f.IO.ErrOut.(*bytes.Buffer)
+	out.Reset()
+	errOut.Reset()
 	code := Run(context.Background(), f, args)
 	return result{code, out.String(), errOut.String()}
 }
@@ -176,7 +194,7 @@ func TestNewPromptsOnATerminal(t *testing.T) {
 	ios, in, out, errOut := iostreams.Test()
 	ios.SetTTY(true)
 	in.WriteString("Bad Name\nmy-app\n\n9000\n")
-	f := &Factory{IO: ios, Templates: templates.Embedded, Getwd: func() (string, error) { return dir, nil }, Engine: localEngine}
+	f := &Factory{IO: ios, Templates: templates.Embedded, Getwd: func() (string, error) { return dir, nil }, Deploy: deploy.DefaultDeps()}
 	code := Run(context.Background(), f, []string{"new", filepath.Join(dir, "proj"), "--template", "blank", "--no-git"})
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlforge/mlforge/internal/deploy"
 	"github.com/mlforge/mlforge/provision"
 	awsstack "github.com/mlforge/mlforge/stacks/aws"
 )
@@ -36,8 +37,7 @@ asked, otherwise --yes is required.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return destroyRun(cmd.Context(), f, opts) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Env, "env", "", "environment from mlforge.yaml (default: dev)")
-	fl.StringVar(&opts.Target, "target", "", "target (only aws has infrastructure to destroy)")
+	opts.addEnv(fl)
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	fl.BoolVar(&opts.DeleteData, "delete-data", false, "also delete the artifact bucket and image repositories with their contents")
 	fl.BoolVar(&opts.JSON, "json", false, "print the result as JSON")
@@ -52,25 +52,26 @@ type destroyResult struct {
 }
 
 func destroyRun(ctx context.Context, f *Factory, opts *DestroyOptions) error {
-	dir, cfg, err := opts.resolve(f)
+	t, err := opts.open(f)
 	if err != nil {
 		return err
 	}
-	env, err := openAWS(ctx, f, dir, cfg, opts.DeleteData)
+	cfg := t.Config
+	infra, _, err := t.Infra(ctx, opts.DeleteData)
 	if err != nil {
 		return err
 	}
-	outs, err := env.engine.Outputs(ctx)
+	outs, err := infra.Outputs(ctx)
 	if err != nil {
 		return err
 	}
-	plan, err := env.engine.PreviewDestroy(ctx)
+	plan, err := infra.PreviewDestroy(ctx)
 	if err != nil {
 		return err
 	}
 	res := destroyResult{Project: cfg.Project, Env: cfg.Env, Removed: plan.Changes, Kept: []string{}}
 	if !plan.HasChanges() {
-		fmt.Fprintf(f.IO.ErrOut, "%s has nothing to destroy\n", env.engine.Name())
+		fmt.Fprintf(f.IO.ErrOut, "%s has nothing to destroy\n", infra.Name())
 		if opts.JSON {
 			return writeJSON(f.IO.Out, res)
 		}
@@ -84,9 +85,9 @@ func destroyRun(ctx context.Context, f *Factory, opts *DestroyOptions) error {
 		res.Removed = shown.Changes
 	}
 	printPlan(f, shown)
-	question := fmt.Sprintf("Destroy %d resources of %s?", len(shown.Changes), env.engine.Name())
+	question := fmt.Sprintf("Destroy %d resources of %s?", len(shown.Changes), infra.Name())
 	if opts.DeleteData {
-		question = fmt.Sprintf("Destroy %d resources of %s, DELETING the artifact bucket and image repositories with their contents?", len(plan.Changes), env.engine.Name())
+		question = fmt.Sprintf("Destroy %d resources of %s, DELETING the artifact bucket and image repositories with their contents?", len(plan.Changes), infra.Name())
 	} else if len(res.Kept) > 0 {
 		fmt.Fprintf(f.IO.ErrOut, " kept (data; --delete-data removes them): %v\n", res.Kept)
 	}
@@ -97,17 +98,17 @@ func destroyRun(ctx context.Context, f *Factory, opts *DestroyOptions) error {
 	if opts.DeleteData {
 		// Record force-delete and no-retain on the data resources only, so
 		// destroy removes them with their contents.
-		if err := env.engine.UpTargets(ctx, progress, dataURNs(plan)); err != nil {
+		if err := infra.UpTargets(ctx, progress, dataURNs(plan)); err != nil {
 			return fmt.Errorf("preparing the data for deletion: %w", err)
 		}
 	}
-	if err := env.engine.Destroy(ctx, progress); err != nil {
+	if err := infra.Destroy(ctx, progress); err != nil {
 		return err
 	}
 	if opts.JSON {
 		return writeJSON(f.IO.Out, res)
 	}
-	fmt.Fprintf(f.IO.Out, "%s destroyed: %s\n", env.engine.Name(), progress.Summary())
+	fmt.Fprintf(f.IO.Out, "%s destroyed: %s\n", infra.Name(), progress.Summary())
 	for _, k := range res.Kept {
 		fmt.Fprintf(f.IO.Out, "kept: %s\n", k)
 	}
@@ -146,7 +147,7 @@ func dataOf(outs map[string]provision.Output) []string {
 	if b, ok := outs[awsstack.OutBucket].Value.(string); ok && b != "" {
 		kept = append(kept, "s3://"+b)
 	}
-	for _, u := range repositoryURLs(outs) {
+	for _, u := range deploy.RepositoryURLs(outs) {
 		kept = append(kept, u)
 	}
 	sort.Strings(kept)

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/ssh/agent"
 
 	"github.com/mlforge/mlforge/internal/awsapi"
+	"github.com/mlforge/mlforge/internal/deploy"
 	"github.com/mlforge/mlforge/internal/errs"
 	"github.com/mlforge/mlforge/internal/ui"
 	"github.com/mlforge/mlforge/provision"
@@ -48,16 +49,16 @@ ssh-agent for target ssh. Exits with status 1 when a check fails.`,
 }
 
 func doctorRun(ctx context.Context, f *Factory, env string, asJSON bool) error {
-	region := awsDeps.Getenv("AWS_REGION")
+	region := f.Deploy.Getenv("AWS_REGION")
 	if region == "" {
-		region = awsDeps.Getenv("AWS_DEFAULT_REGION")
+		region = f.Deploy.Getenv("AWS_DEFAULT_REGION")
 	}
 	regionSource := "AWS_REGION"
 	if _, cfg, err := loadProject(f, env); err == nil {
 		region, regionSource = cfg.AWS.Region, "aws.region in mlforge.yaml"
 	}
-	checks := []check{checkPulumi(ctx), checkRegion(region, regionSource)}
-	checks = append(checks, checkCredentials(ctx, region), checkDocker(ctx), checkCompose(ctx), checkAgent())
+	checks := []check{checkPulumi(ctx, f.Deploy.Getenv), checkRegion(region, regionSource)}
+	checks = append(checks, checkCredentials(ctx, f.Deploy, region), checkDocker(ctx), checkCompose(ctx), checkAgent(f.Deploy.Getenv))
 	failed := 0
 	for _, c := range checks {
 		if !c.OK {
@@ -93,18 +94,18 @@ func doctorRun(ctx context.Context, f *Factory, env string, asJSON bool) error {
 	return nil
 }
 
-func checkPulumi(ctx context.Context) check {
+func checkPulumi(ctx context.Context, getenv func(string) string) check {
 	c := check{Name: "pulumi CLI"}
-	home, err := provision.Home(awsDeps.Getenv)
+	home, err := provision.Home(getenv)
 	if err != nil {
 		c.Detail = err.Error()
 		return c
 	}
 	userHome, _ := os.UserHomeDir()
-	cli := provision.PulumiCLI{Home: home, UserHome: userHome, Install: func(context.Context, string) (auto.PulumiCommand, error) {
+	pulumi := provision.PulumiCLI{Home: home, UserHome: userHome, Install: func(context.Context, string) (auto.PulumiCommand, error) {
 		return nil, errors.New("not installed (doctor does not download)")
 	}}
-	cmd, err := cli.Locate(ctx)
+	cmd, err := pulumi.Locate(ctx)
 	if err != nil {
 		c.Detail = "not found"
 		c.Fix = errs.Hint(err)
@@ -124,14 +125,14 @@ func checkRegion(region, source string) check {
 	return c
 }
 
-func checkCredentials(ctx context.Context, region string) check {
+func checkCredentials(ctx context.Context, deps deploy.Deps, region string) check {
 	c := check{Name: "AWS credentials", Fix: "configure credentials: `aws configure`, `aws sso login --profile P` with AWS_PROFILE=P, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"}
 	if region == "" {
 		region = "us-east-1"
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	client, err := awsDeps.NewAWS(ctx, region)
+	client, err := deps.AWS(ctx, region)
 	if err == nil {
 		var id awsapi.Identity
 		if id, err = client.CallerIdentity(ctx); err == nil {
@@ -159,9 +160,9 @@ func checkCompose(ctx context.Context) check {
 	return check{Name: "Docker Compose v2", OK: true, Detail: "version " + out}
 }
 
-func checkAgent() check {
+func checkAgent(getenv func(string) string) check {
 	c := check{Name: "ssh-agent", Fix: "for target ssh start one and add your key: eval \"$(ssh-agent)\" && ssh-add (target aws uses the environment's own key and does not need it)"}
-	sock := awsDeps.Getenv("SSH_AUTH_SOCK")
+	sock := getenv("SSH_AUTH_SOCK")
 	if sock == "" {
 		c.Detail = "SSH_AUTH_SOCK not set"
 		return c

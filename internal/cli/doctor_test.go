@@ -12,18 +12,18 @@ import (
 
 func TestDoctorReportsEachCheckWithAFix(t *testing.T) {
 	dir, _ := awsProject(t, "")
-	saved := awsDeps
-	t.Cleanup(func() { awsDeps = saved })
-	awsDeps.NewAWS = func(context.Context, string) (*awsapi.Client, error) {
+	f, _, _ := testFactory(dir)
+	f.Deploy.AWS = func(context.Context, string) (*awsapi.Client, error) {
 		return nil, errors.New("no EC2 IMDS role found\nmore detail")
 	}
-	awsDeps.Getenv = func(k string) string {
+	home := t.TempDir()
+	f.Deploy.Getenv = func(k string) string {
 		if k == "MLFORGE_HOME" {
-			return t.TempDir()
+			return home
 		}
 		return ""
 	}
-	r := run(t, dir, "doctor", "--json")
+	r := runWith(t, f, "doctor", "--json")
 	if r.code != 1 {
 		t.Errorf("exit %d, want 1 (credentials and ssh-agent fail): %s", r.code, r.errOut)
 	}
@@ -51,7 +51,7 @@ func TestDoctorReportsEachCheckWithAFix(t *testing.T) {
 		t.Errorf("ssh-agent: %+v", c)
 	}
 
-	r = run(t, dir, "doctor")
+	r = runWith(t, f, "doctor")
 	if r.code != 1 || !strings.Contains(r.out, "✗  AWS credentials") && !strings.Contains(r.out, "AWS credentials") || !strings.Contains(r.out, "AWS credentials: configure credentials") {
 		t.Errorf("human output:\n%s", r.out)
 	}

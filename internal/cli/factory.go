@@ -5,39 +5,30 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlforge/mlforge/internal/deploy"
 	"github.com/mlforge/mlforge/internal/errs"
 	"github.com/mlforge/mlforge/internal/iostreams"
-	"github.com/mlforge/mlforge/internal/stack"
 	"github.com/mlforge/mlforge/templates"
 )
 
-// Factory hands commands their dependencies; tests replace the fields.
+// Factory hands commands their dependencies; tests build their own.
 type Factory struct {
 	IO *iostreams.IOStreams
 	// Templates returns the template catalog (the embedded one by default).
 	Templates func() (*templates.Catalog, error)
 	// Getwd returns the working directory.
 	Getwd func() (string, error)
-	// Engine connects to the local Docker engine.
-	Engine func() (stack.Engine, error)
+	// Deploy are the outside services targets use (Docker, AWS).
+	Deploy deploy.Deps
 }
 
 // NewFactory returns the production dependencies. Nothing here does work at
 // start-up: each is a function called only by the commands that need it.
 func NewFactory(ios *iostreams.IOStreams) *Factory {
-	return &Factory{IO: ios, Templates: templates.Embedded, Getwd: os.Getwd, Engine: localEngine}
-}
-
-func localEngine() (stack.Engine, error) {
-	e, err := stack.NewEngine()
-	if err != nil {
-		return nil, err
-	}
-	return e, nil
+	return &Factory{IO: ios, Templates: templates.Embedded, Getwd: os.Getwd, Deploy: deploy.DefaultDeps()}
 }
 
 // writeJSON prints v as indented JSON, the --json output of every command.
@@ -66,5 +57,3 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	}
 	return nil
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

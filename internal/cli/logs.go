@@ -15,11 +15,15 @@ func newLogsCmd(f *Factory) *cobra.Command {
 		Use:   "logs [service...]",
 		Short: "Show the logs of the stack's services",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, done, err := tf.openProject(cmd.Context(), f)
+			t, err := tf.open(f)
 			if err != nil {
 				return err
 			}
-			defer done()
+			defer t.Close()
+			p, err := t.Project(cmd.Context())
+			if err != nil {
+				return err
+			}
 			return p.Compose.Run(cmd.Context(), stack.LogsArgs(args, follow, since, lines), f.IO.Out, f.IO.ErrOut)
 		},
 	}

@@ -27,22 +27,17 @@ are shown as [secret].`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&tf.Env, "env", "", "environment from mlforge.yaml (default: dev)")
-	fl.StringVar(&tf.Target, "target", "", "target (only aws has outputs)")
+	tf.addEnv(fl)
 	fl.BoolVar(&asJSON, "json", false, "print the outputs as JSON")
 	return cmd
 }
 
 func outputsRun(ctx context.Context, f *Factory, tf *targetFlags, asJSON bool) error {
-	dir, cfg, err := tf.resolve(f)
+	t, err := tf.open(f)
 	if err != nil {
 		return err
 	}
-	env, err := openAWS(ctx, f, dir, cfg, false)
-	if err != nil {
-		return err
-	}
-	out, err := env.engine.Outputs(ctx)
+	out, name, err := t.Outputs(ctx)
 	if err != nil {
 		return err
 	}
@@ -54,7 +49,7 @@ func outputsRun(ctx context.Context, f *Factory, tf *targetFlags, asJSON bool) e
 		return writeJSON(f.IO.Out, plain)
 	}
 	if len(out) == 0 {
-		fmt.Fprintf(f.IO.ErrOut, "%s has no outputs: nothing is provisioned (run mlforge up)\n", env.engine.Name())
+		fmt.Fprintf(f.IO.ErrOut, "%s has no outputs: nothing is provisioned (run mlforge up)\n", name)
 		return nil
 	}
 	keys := make([]string, 0, len(out))

@@ -3,13 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mlforge/mlforge/internal/config"
+	"github.com/mlforge/mlforge/internal/deploy"
 	"github.com/mlforge/mlforge/internal/errs"
 	"github.com/mlforge/mlforge/provision"
 	awsstack "github.com/mlforge/mlforge/stacks/aws"
@@ -22,9 +21,6 @@ type PreviewOptions struct {
 	JSON            bool
 	ExpectNoChanges bool
 }
-
-// offlineCIDR stands for the caller's address in offline plans (TEST-NET-1).
-const offlineCIDR = "192.0.2.1/32"
 
 func newPreviewCmd(f *Factory) *cobra.Command {
 	opts := &PreviewOptions{}
@@ -43,8 +39,7 @@ inputs, so a reviewer can read the whole plan in a pull request.
 		RunE: func(cmd *cobra.Command, args []string) error { return previewRun(cmd.Context(), f, opts) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Env, "env", "", "environment from mlforge.yaml (default: dev)")
-	fl.StringVar(&opts.Target, "target", "", "target (only aws has infrastructure to preview)")
+	opts.addEnv(fl)
 	fl.BoolVar(&opts.Offline, "offline", false, "plan under Pulumi mocks: no credentials, no network")
 	fl.BoolVar(&opts.JSON, "json", false, "print the plan as JSON")
 	fl.BoolVar(&opts.ExpectNoChanges, "expect-no-changes", false, "exit with status 1 when changes are pending")
@@ -64,57 +59,44 @@ type previewResult struct {
 }
 
 func previewRun(ctx context.Context, f *Factory, opts *PreviewOptions) error {
-	dir, cfg, err := opts.resolve(f)
+	t, err := opts.open(f)
 	if err != nil {
 		return err
 	}
 	if opts.Offline {
-		return previewOffline(ctx, f, dir, cfg, opts)
+		return previewOffline(ctx, f, t, opts)
 	}
-	env, err := openAWS(ctx, f, dir, cfg, false)
+	infra, setup, err := t.Infra(ctx, false)
 	if err != nil {
 		return err
 	}
-	plan, err := env.engine.Preview(ctx, nil)
+	plan, err := infra.Preview(ctx, nil)
 	if err != nil {
 		return err
 	}
-	res := previewResult{Project: cfg.Project, Env: cfg.Env, Region: env.setup.Region, Count: len(plan.Changes), Changes: plan.Changes, Summary: plan.Summary}
+	cfg := t.Config
+	res := previewResult{Project: cfg.Project, Env: cfg.Env, Region: setup.Region, Count: len(plan.Changes), Changes: plan.Changes, Summary: plan.Summary}
 	if opts.JSON {
 		if err := writeJSON(f.IO.Out, res); err != nil {
 			return err
 		}
 	} else {
 		printPlan(f, plan)
-		fmt.Fprintf(f.IO.Out, "%s: %s\n", env.engine.Name(), summaryLine(plan.Summary))
+		fmt.Fprintf(f.IO.Out, "%s: %s\n", infra.Name(), summaryLine(plan.Summary))
 	}
 	if opts.ExpectNoChanges && plan.HasChanges() {
-		return errs.WithHint(fmt.Errorf("%d changes pending for %s", len(plan.Changes), env.engine.Name()),
+		return errs.WithHint(fmt.Errorf("%d changes pending for %s", len(plan.Changes), infra.Name()),
 			"the infrastructure differs from mlforge.yaml: run `mlforge up` to apply, or `mlforge refresh` if it was changed outside mlforge")
 	}
 	return nil
 }
 
-func previewOffline(ctx context.Context, f *Factory, dir string, cfg *config.Resolved, opts *PreviewOptions) error {
-	if cfg.Target != "aws" {
-		return errs.WithHint(errs.Usage(fmt.Errorf("preview shows target aws infrastructure; the environment %q has target %q", cfg.Env, cfg.Target)),
-			"pass --target aws")
-	}
-	// Throw-away keys: an offline plan writes nothing to the mlforge directory.
-	keyDir, err := os.MkdirTemp("", "mlforge-preview-")
+func previewOffline(ctx context.Context, f *Factory, t *deploy.Target, opts *PreviewOptions) error {
+	plan, setup, err := t.OfflinePlan(ctx)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(keyDir)
-	setup, err := provision.PrepareAWS(ctx, provision.AWSInputs{Cfg: cfg, ProjectDir: dir, KeyDir: keyDir,
-		CallerCIDR: func(context.Context) (string, error) { return offlineCIDR, nil }})
-	if err != nil {
-		return err
-	}
-	plan, err := awsstack.PlanOffline(setup.Stack, setup.Region)
-	if err != nil {
-		return err
-	}
+	cfg := t.Config
 	res := previewResult{Project: cfg.Project, Env: cfg.Env, Region: setup.Region, Offline: true,
 		Count: len(plan.Resources), Resources: plan.Resources, Outputs: plan.Outputs}
 	if opts.JSON {
@@ -123,7 +105,7 @@ func previewOffline(ctx context.Context, f *Factory, dir string, cfg *config.Res
 	fmt.Fprintf(f.IO.Out, "Offline plan for %s/%s in %s (Pulumi mocks, no AWS calls): %d resources to create\n",
 		cfg.Project, cfg.Env, setup.Region, len(plan.Resources))
 	if len(cfg.AWS.SSHCidrs) == 0 {
-		fmt.Fprintf(f.IO.Out, "SSH is allowed from %s, standing for your address (detected as a /32 at up).\n", offlineCIDR)
+		fmt.Fprintf(f.IO.Out, "SSH is allowed from %s, standing for your address (detected as a /32 at up).\n", deploy.OfflineCIDR)
 	}
 	for _, r := range plan.Resources {
 		fmt.Fprintf(f.IO.Out, "\n + %s %s\n", provision.ShortType(r.Type), r.Name)

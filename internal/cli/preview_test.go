@@ -94,7 +94,7 @@ func TestPreviewErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"preview", "--offline", "--target", "local"}, 2, "preview shows target aws infrastructure"},
+		{[]string{"preview", "--offline", "--target", "local"}, 2, "manages target aws infrastructure"},
 		{[]string{"preview", "--offline", "--env", "Prod"}, 1, "--env"},
 		{[]string{"preview", "extra"}, 2, "takes no arguments"},
 	}

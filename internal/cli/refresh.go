@@ -20,25 +20,23 @@ next preview. It changes the stack's record only, never the resources.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return refreshRun(cmd.Context(), f, &tf) },
 	}
-	fl := cmd.Flags()
-	fl.StringVar(&tf.Env, "env", "", "environment from mlforge.yaml (default: dev)")
-	fl.StringVar(&tf.Target, "target", "", "target (only aws has infrastructure to refresh)")
+	tf.addEnv(cmd.Flags())
 	return cmd
 }
 
 func refreshRun(ctx context.Context, f *Factory, tf *targetFlags) error {
-	dir, cfg, err := tf.resolve(f)
+	t, err := tf.open(f)
 	if err != nil {
 		return err
 	}
-	env, err := openAWS(ctx, f, dir, cfg, false)
+	infra, _, err := t.Infra(ctx, false)
 	if err != nil {
 		return err
 	}
 	progress := provision.NewProgressList(f.IO.ErrOut, f.IO.ColorEnabled())
-	if err := env.engine.Refresh(ctx, progress); err != nil {
+	if err := infra.Refresh(ctx, progress); err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.Out, "%s refreshed: %s\n", env.engine.Name(), progress.Summary())
+	fmt.Fprintf(f.IO.Out, "%s refreshed: %s\n", infra.Name(), progress.Summary())
 	return nil
 }

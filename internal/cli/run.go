@@ -24,25 +24,25 @@ one-off container of the stack, streaming its output; the exit code is the
 job's.`,
 		Args: exactArgs(1, "one argument, the job to run"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, cfg, err := tf.resolve(f)
+			t, err := tf.open(f)
 			if err != nil {
 				return err
 			}
-			job, ok := cfg.Jobs[args[0]]
+			defer t.Close()
+			job, ok := t.Config.Jobs[args[0]]
 			if !ok {
-				names := make([]string, 0, len(cfg.Jobs))
-				for n := range cfg.Jobs {
+				names := make([]string, 0, len(t.Config.Jobs))
+				for n := range t.Config.Jobs {
 					names = append(names, n)
 				}
 				sort.Strings(names)
 				return errs.WithHint(errs.Usage(fmt.Errorf("no job named %q in mlforge.yaml (jobs: %s)", args[0], strings.Join(names, ", "))),
 					"declare it under jobs: in mlforge.yaml")
 			}
-			p, done, err := tf.openProject(cmd.Context(), f)
+			p, err := t.Project(cmd.Context())
 			if err != nil {
 				return err
 			}
-			defer done()
 			err = p.Compose.Run(cmd.Context(), stack.RunArgs(job.Service), f.IO.Out, f.IO.ErrOut)
 			if code, ok := exitCode(err); ok {
 				fmt.Fprintf(f.IO.ErrOut, "job %s exited with code %d\n", args[0], code)

@@ -16,11 +16,15 @@ func newSSHCmd(f *Factory) *cobra.Command {
 		Short: "Open a shell (or run a command) on the stack's host, in the project directory",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			t, _, err := tf.openRemote(ctx, f)
+			target, err := tf.open(f)
 			if err != nil {
 				return err
 			}
-			defer t.Close()
+			defer target.Close()
+			t, err := target.Conn(ctx)
+			if err != nil {
+				return err
+			}
 			in, ok := f.IO.In.(*os.File)
 			if !ok {
 				in = os.Stdin

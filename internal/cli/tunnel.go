@@ -34,10 +34,12 @@ URLs, and keep them open until Ctrl-C or SIGTERM. Each service gets the same
 port number here when it is free, another free port otherwise.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			_, cfg, err := tf.resolve(f)
+			t, err := tf.open(f)
 			if err != nil {
 				return err
 			}
+			defer t.Close()
+			cfg := t.Config
 			want := map[string]bool{}
 			for _, a := range args {
 				if s, ok := cfg.Services[a]; !ok || s.Port == 0 {
@@ -45,11 +47,10 @@ port number here when it is free, another free port otherwise.`,
 				}
 				want[a] = true
 			}
-			t, _, err := tf.openRemote(ctx, f)
+			conn, err := t.Conn(ctx)
 			if err != nil {
 				return err
 			}
-			defer t.Close()
 			var entries []tunnelEntry
 			var listeners []net.Listener
 			names := make([]string, 0, len(cfg.Services))
@@ -87,9 +88,9 @@ port number here when it is free, another free port otherwise.`,
 					rows = append(rows, []string{e.Title, e.LocalURL, strconv.Itoa(e.Remote)})
 				}
 				ui.Table(f.IO.Out, rows)
-				fmt.Fprintf(f.IO.ErrOut, "forwarding to %s; Ctrl-C to stop\n", t.Client.Address())
+				fmt.Fprintf(f.IO.ErrOut, "forwarding to %s; Ctrl-C to stop\n", conn.Client.Address())
 			}
-			return forwardAll(ctx, t, listeners, entries)
+			return forwardAll(ctx, conn, listeners, entries)
 		},
 	}
 	tf.add(cmd.Flags())

@@ -7,8 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mlforge/mlforge/internal/errs"
-	"github.com/mlforge/mlforge/internal/pipeline"
+	"github.com/mlforge/mlforge/internal/deploy"
 	"github.com/mlforge/mlforge/internal/stack"
 	"github.com/mlforge/mlforge/internal/ui"
 )
@@ -16,26 +15,11 @@ import (
 // UpOptions are the inputs of `mlforge up`.
 type UpOptions struct {
 	targetFlags
-	// deploy, when set, is what the target adds to a plain SSH host (on
-	// AWS: images shipped through ECR, artifacts on S3).
-	deploy      *deployment
 	BuildOnHost bool
 	Skip        []string
 	Timeout     time.Duration
 	JSON        bool
 	Yes         bool
-}
-
-type upResult struct {
-	Project      string           `json:"project"`
-	Target       string           `json:"target"`
-	Env          string           `json:"env"`
-	Endpoints    []stack.Endpoint `json:"endpoints"`
-	ModelVersion string           `json:"modelVersion,omitempty"`
-	Built        []string         `json:"built"`
-	Reused       []string         `json:"reused"`
-	Trained      bool             `json:"trained"`
-	Seconds      float64          `json:"seconds"`
 }
 
 func newUpCmd(f *Factory) *cobra.Command {
@@ -47,6 +31,10 @@ func newUpCmd(f *Factory) *cobra.Command {
 default): check the engine, compose, disk and ports; build the images whose
 content changed; start the services and wait until each is healthy; run the
 training job when no model is served yet; print the endpoints.
+
+On target ssh the host gets Docker first when it lacks it, and the images and
+the project are copied there; on target aws the infrastructure is provisioned
+first (the plan is shown and confirmed).
 
 Running it again with nothing changed rebuilds and restarts nothing.`,
 		Args: noArgs,
@@ -63,63 +51,34 @@ Running it again with nothing changed rebuilds and restarts nothing.`,
 }
 
 func upRun(ctx context.Context, f *Factory, opts *UpOptions) error {
-	start := time.Now()
-	dir, cfg, err := opts.resolve(f)
+	t, err := opts.open(f)
 	if err != nil {
 		return err
 	}
-	switch cfg.Target {
-	case "ssh":
-		so, err := opts.sshOptions(cfg)
-		if err != nil {
-			return err
-		}
-		return upRemote(ctx, f, opts, dir, cfg, so, start)
-	case "aws":
-		host, deploy, err := awsUp(ctx, f, cfg, AWSUpOptions{Yes: opts.Yes, JSON: opts.JSON, ProjectDir: dir})
-		if err != nil {
-			return err
-		}
-		opts.deploy = deploy
-		return upRemote(ctx, f, opts, dir, cfg, host.SSHOptions(), start)
-	}
-	engine, err := f.Engine()
-	if err != nil {
-		return err
-	}
-	p := stack.NewLocal(dir, cfg, engine)
+	defer t.Close()
 	st := ui.NewStatus(f.IO)
-	skipNames := map[string]bool{}
-	for _, s := range opts.Skip {
-		skipNames[s] = true
-	}
-	if err := pipeline.Run(ctx, st, []pipeline.Step{p.Preflight(skipNames)}); err != nil {
-		return err
-	}
-	model, err := stack.LoadModel(ctx, p.Compose)
+	plan, err := deploy.Plan(ctx, t, st)
 	if err != nil {
 		return err
 	}
-	skip, err := stack.SkipSet(model, opts.Skip)
-	if err != nil {
-		return errs.Usage(err)
+	if plan.HasChanges() {
+		printPlan(f, plan)
+		question := fmt.Sprintf("Apply %d changes to AWS (%s/%s, %s)?", len(plan.Changes), t.Config.Project, t.Config.Env, t.Config.AWS.Region)
+		if err := confirm(f, opts.Yes, question, "review the plan with `mlforge preview`, then pass --yes"); err != nil {
+			return err
+		}
 	}
-	up := p.PlanUp(model, stack.UpOptions{Skip: skip, Timeout: opts.Timeout})
-	if err := pipeline.Run(ctx, st, up.Steps()); err != nil {
+	res, err := deploy.Up(ctx, t, deploy.UpOptions{Skip: opts.Skip, Timeout: opts.Timeout, BuildOnHost: opts.BuildOnHost}, st)
+	if err != nil {
 		return err
 	}
-	list, err := stack.PS(ctx, p.Compose)
-	if err != nil {
-		return err
-	}
-	res := upResult{Project: cfg.Project, Target: cfg.Target, Env: cfg.Env,
-		Endpoints: stack.Endpoints(cfg.Config, model, list, skip), ModelVersion: up.Model.Version,
-		Built: nonNil(up.Build.Built), Reused: nonNil(up.Build.Reused), Trained: up.Model.Trained,
-		Seconds: time.Since(start).Seconds()}
 	if opts.JSON {
 		return writeJSON(f.IO.Out, res)
 	}
 	printEndpoints(f, res.Endpoints, res.ModelVersion)
+	if res.Host != "" {
+		fmt.Fprintf(f.IO.Out, "\nThe ports are on %s's loopback: `mlforge tunnel` forwards them to this machine.\n", res.Host)
+	}
 	return nil
 }
 
@@ -133,11 +92,4 @@ func printEndpoints(f *Factory, eps []stack.Endpoint, version string) {
 	if version != "" {
 		fmt.Fprintf(f.IO.Out, "\nServing model version %s\n", version)
 	}
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

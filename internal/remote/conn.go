@@ -63,6 +63,7 @@ func describe(ctx context.Context, c *sshx.Client, cfg *config.Resolved) (*Conn,
 		Engine: eng,
 		Prober: Prober(c),
 		Host:   c.Address(),
+		State:  Store{Host: c, Dir: dir},
 	}
 	return &Conn{Client: c, Dir: dir, Engine: eng, Project: p}, nil
 }

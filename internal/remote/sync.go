@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/mlforge/mlforge/internal/pipeline"
+	"github.com/mlforge/mlforge/internal/stack"
 )
 
 // skipDirs are never shipped to the host.
@@ -22,7 +23,7 @@ var skipDirs = map[string]bool{".git": true, ".mlforge": true, ".venv": true, "v
 	".pytest_cache": true, ".ruff_cache": true, ".mypy_cache": true, "node_modules": true}
 
 // stateDir on the host holds what mlforge keeps about the deployment.
-const stateDir = ".mlforge"
+const stateDir = stack.StateDir
 
 // SyncProject copies the project directory (compose file, env file,
 // configuration the services mount) to the host. The archive is built

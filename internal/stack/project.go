@@ -2,7 +2,7 @@ package stack
 
 import (
 	"fmt"
-	"maps"
+
 	"path/filepath"
 	"sort"
 	"time"
@@ -10,7 +10,6 @@ import (
 	"github.com/go-git/go-git/v5"
 
 	"github.com/mlforge/mlforge/internal/config"
-	"github.com/mlforge/mlforge/internal/pipeline"
 )
 
 // Project is a compose stack described by mlforge.yaml.
@@ -24,6 +23,8 @@ type Project struct {
 	LocalDisk bool
 	// Host is the remote host (user@addr:port), "" for this machine.
 	Host string
+	// State keeps the deployment's records next to the stack.
+	State Store
 }
 
 // ComposeEnv returns the variables mlforge sets for compose: every
@@ -49,6 +50,7 @@ func NewLocal(dir string, cfg *config.Resolved, engine Engine) *Project {
 		Engine:    engine,
 		Prober:    LocalProber,
 		LocalDisk: true,
+		State:     DirStore{Dir: filepath.Join(dir, StateDir)},
 	}
 }
 
@@ -63,25 +65,6 @@ func (p *Project) PortClaims(skip map[string]bool) []PortClaim {
 	return out
 }
 
-// UpOptions tune `up`.
-type UpOptions struct {
-	Skip    map[string]bool // services not to start
-	Timeout time.Duration   // per wait
-}
-
-// Up holds the steps of `mlforge up` after preflight and, after they ran,
-// what they found.
-type Up struct {
-	Build *BuildImages
-	Start *StartServices
-	Model *EnsureModel
-}
-
-// Steps returns the steps in order.
-func (u *Up) Steps() []pipeline.Step {
-	return []pipeline.Step{u.Build, u.Start, u.Model}
-}
-
 // Preflight returns the checks to run before the compose file is even read.
 // Ports are checked on this machine only: a remote host's are its own
 // project's after the first deploy, and compose names a clash there.
@@ -93,21 +76,27 @@ func (p *Project) Preflight(skip map[string]bool) *Preflight {
 	return pre
 }
 
-// PlanUp builds the up pipeline for a project whose compose model is known.
-func (p *Project) PlanUp(model *Model, opts UpOptions) *Up {
+// Build returns the step building the model's images with this project's
+// engine and compose.
+func (p *Project) Build(model *Model) *BuildImages {
+	return &BuildImages{Engine: p.Engine, Compose: p.Compose, Model: model, Commit: GitCommit(p.Dir)}
+}
+
+// Start returns the step starting the expected services and waiting until
+// each runs (the model server: until it runs; its health needs a model).
+func (p *Project) Start(model *Model, skip map[string]bool, timeout time.Duration) *StartServices {
+	modelSvc, _, _ := ModelService(p.Config.Config)
+	return &StartServices{Engine: p.Engine, Compose: p.Compose, Services: Expected(p.Config.Config, model, skip),
+		Lenient: map[string]bool{modelSvc: true}, Timeout: timeout}
+}
+
+// EnsureModel returns the step that trains when the registry has no model
+// yet and waits until the model service serves one.
+func (p *Project) EnsureModel(timeout time.Duration) *EnsureModel {
 	modelSvc, port, health := ModelService(p.Config.Config)
-	// One-shot jobs are never waited for, even with their profile enabled.
-	notLong := JobServices(p.Config.Config)
-	maps.Copy(notLong, opts.Skip)
-	services := model.LongRunning(notLong)
-	return &Up{
-		Build: &BuildImages{Engine: p.Engine, Compose: p.Compose, Model: model, Commit: GitCommit(p.Dir)},
-		Start: &StartServices{Engine: p.Engine, Compose: p.Compose, Services: services,
-			Lenient: map[string]bool{modelSvc: true}, Timeout: opts.Timeout},
-		Model: &EnsureModel{Compose: p.Compose, Prober: p.Prober, Service: modelSvc, Port: port,
-			HealthPath: health, Job: TrainJob(p.Config.Config), Timeout: opts.Timeout,
-			Registered: p.Config.Services[modelSvc].Model, TrackingPort: TrackingPort(p.Config.Config)},
-	}
+	return &EnsureModel{Compose: p.Compose, Prober: p.Prober, Service: modelSvc, Port: port,
+		HealthPath: health, Job: TrainJob(p.Config.Config), Timeout: timeout,
+		Registered: p.Config.Services[modelSvc].Model, TrackingPort: TrackingPort(p.Config.Config)}
 }
 
 // GitCommit returns the short HEAD commit of the repository holding dir.

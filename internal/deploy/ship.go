@@ -1,0 +1,74 @@
+package deploy
+
+import (
+	"context"
+	"sort"
+
+	"github.com/mlforge/mlforge/internal/config"
+	"github.com/mlforge/mlforge/internal/pipeline"
+	"github.com/mlforge/mlforge/internal/remote"
+	"github.com/mlforge/mlforge/internal/stack"
+)
+
+// ship brings the images the host runs there: those built here through the
+// environment's registry when it has one (AWS), else over SSH, layer by
+// layer, only what the host lacks; the others the host pulls itself (or
+// gets over SSH when it cannot).
+type ship struct{ *run }
+
+func (s ship) String() string {
+	if s.viaRegistry() {
+		return "push images through the registry"
+	}
+	return "ship images"
+}
+
+func (s ship) viaRegistry() bool { return s.deployment != nil && len(s.deployment.repos) > 0 }
+
+func (s ship) Run(ctx context.Context, r pipeline.Reporter) error {
+	built, pull := imagesToShip(s.model, s.t.Config.Config, s.skip)
+	local, host := s.docker.Client(), s.conn.Engine.Client()
+	if s.viaRegistry() {
+		push := &remote.RegistryShip{Local: local, Remote: host, Login: s.deployment.login,
+			Repos: s.deployment.repos, Refs: built}
+		if err := push.Run(ctx, r); err != nil {
+			return err
+		}
+		s.res.Shipped = append(s.res.Shipped, push.Pushed...)
+		built = nil
+	}
+	copyOver := &remote.ShipImages{Local: local, Remote: host, Refs: built, Pull: pull}
+	if err := copyOver.Run(ctx, r); err != nil {
+		return err
+	}
+	s.res.Shipped = append(s.res.Shipped, copyOver.Shipped...)
+	s.res.ShippedBytes += copyOver.Bytes
+	return nil
+}
+
+// imagesToShip splits the images of the services that run on the host
+// (the active ones, and the jobs) into those built here and those the host
+// should pull.
+func imagesToShip(model *stack.Model, cfg *config.Config, skip map[string]bool) (built, pull []string) {
+	jobs := stack.JobServices(cfg)
+	seen := map[string]bool{}
+	names := make([]string, 0, len(model.Services))
+	for n := range model.Services {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		s := model.Services[name]
+		ref := model.ImageRef(s)
+		if skip[name] || seen[ref] || (!s.Active && !jobs[name]) {
+			continue
+		}
+		seen[ref] = true
+		if s.Build != nil {
+			built = append(built, ref)
+		} else {
+			pull = append(pull, ref)
+		}
+	}
+	return built, pull
+}
