@@ -61,6 +61,9 @@ func TestExitCodesAndErrors(t *testing.T) {
 		{[]string{"new", "x", "--set", "project_name=Bad"}, 2, "does not match", false},
 		{[]string{"templates", "extra"}, 2, "error: mlforge templates takes no arguments (got \"extra\")", false},
 		{[]string{"config", "validate"}, 1, "error: no mlforge.yaml found in this directory or any parent\nhint: run this inside a project created by `mlforge new`, or pass --file\n", false},
+		{[]string{"status"}, 1, "error: no mlforge.yaml found in this directory or any parent\nhint: run this inside a project created by `mlforge new`\n", false},
+		{[]string{"up"}, 1, "hint: run this inside a project created by `mlforge new`\n", false},
+		{[]string{"run", "train"}, 1, "hint: run this inside a project created by `mlforge new`\n", false},
 		{[]string{"version"}, 0, "", true},
 	}
 	for _, tc := range cases {

@@ -43,6 +43,9 @@ func newConfigValidateCmd(f *Factory) *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path, err := configPath(f, file)
+			if errors.Is(err, config.ErrNotFound) {
+				return errs.WithHint(err, "run this inside a project created by `mlforge new`, or pass --file")
+			}
 			if err != nil {
 				return err
 			}
@@ -92,7 +95,7 @@ func configPath(f *Factory, file string) (string, error) {
 	}
 	dir, err := config.Find(wd)
 	if errors.Is(err, config.ErrNotFound) {
-		return "", errs.WithHint(err, "run this inside a project created by `mlforge new`, or pass --file")
+		return "", errs.WithHint(err, "run this inside a project created by `mlforge new`")
 	}
 	if err != nil {
 		return "", err

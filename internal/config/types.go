@@ -49,6 +49,7 @@ type Service struct {
 	Health  string `yaml:"health,omitempty" pattern:"^/" doc:"HTTP path answering 200 when the service is ready (e.g. /health)."`
 	Title   string `yaml:"title,omitempty" doc:"Name shown in the endpoints table (e.g. MLflow UI)."`
 	Model   string `yaml:"model,omitempty" pattern:"^[^@\\s]+@[^@\\s]+$" doc:"For the model service: the registered model it serves, as NAME@ALIAS in the tracking service's registry; up trains only when the alias does not exist."`
+	Skip    bool   `yaml:"skip,omitempty" doc:"Never start this service with mlforge up (for example one whose image cannot be pulled where the stack runs); --skip SERVICE does the same for one run."`
 }
 
 // Job is a one-shot compose service run on demand.

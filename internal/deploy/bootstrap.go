@@ -1,13 +1,17 @@
 package deploy
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"strings"
 
 	"github.com/mlforge/mlforge/bootstrap"
 	"github.com/mlforge/mlforge/internal/errs"
 	"github.com/mlforge/mlforge/internal/pipeline"
 	"github.com/mlforge/mlforge/internal/sshx"
+	"github.com/mlforge/mlforge/internal/stack"
 )
 
 // bootstrapHost installs Docker Engine and Compose v2 on the host when
@@ -16,6 +20,21 @@ import (
 type bootstrapHost struct{ *run }
 
 func (b bootstrapHost) String() string { return "Docker and Compose on the host" }
+
+// Skip implements pipeline.Skipper: a host whose login user already runs
+// Docker and a recent enough Compose needs no install script.
+func (b bootstrapHost) Skip(ctx context.Context) (string, bool) {
+	var out bytes.Buffer
+	cmd := "docker version --format '{{.Server.Version}}' && docker compose version --short"
+	if err := b.conn.Client.Run(ctx, cmd, nil, &out, io.Discard); err != nil {
+		return "", false
+	}
+	f := strings.Fields(out.String())
+	if len(f) < 2 || !stack.ComposeAtLeast(f[1]) {
+		return "", false
+	}
+	return "engine " + f[0] + ", compose " + f[1], true
+}
 
 func (b bootstrapHost) Run(ctx context.Context, r pipeline.Reporter) error {
 	res, err := bootstrap.Run(ctx, bootstrap.SSHRunner{Client: b.conn.Client}, bootstrap.Options{}, substeps{r})
@@ -49,4 +68,4 @@ func (s substeps) Start(step string)   { s.r.Update(step) }
 func (s substeps) Update(d string)     { s.r.Update(d) }
 func (s substeps) End(error)           {}
 func (s substeps) Skip(string)         {}
-func (s substeps) Println(line string) { s.r.Println(line) }
+func (s substeps) Println(line string) { s.r.Update(strings.TrimSpace(line)) }

@@ -21,7 +21,7 @@ func (c readCompose) Run(ctx context.Context, r pipeline.Reporter) error {
 	if err != nil {
 		return err
 	}
-	skip, err := stack.SkipSet(model, c.opts.Skip)
+	skip, err := stack.SkipSet(model, c.t.Config.Config, c.opts.Skip)
 	if err != nil {
 		return errs.Usage(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/mlforge/mlforge/internal/config"
 	"github.com/mlforge/mlforge/internal/errs"
@@ -49,6 +50,9 @@ type Target struct {
 // checks what can be checked without a network and does no work.
 func Open(deps Deps, dir string, cfg *config.Resolved, opts Options) (*Target, error) {
 	t := &Target{Kind: cfg.Target, Dir: dir, Config: cfg, deps: deps}
+	if err := checkEnvFile(dir, cfg.Compose.EnvFile); err != nil {
+		return nil, err
+	}
 	switch cfg.Target {
 	case Local:
 	case SSH:
@@ -67,6 +71,20 @@ func Open(deps Deps, dir string, cfg *config.Resolved, opts Options) (*Target, e
 		return nil, errs.Usage(fmt.Errorf("--target %q: use local, ssh or aws", cfg.Target))
 	}
 	return t, nil
+}
+
+// checkEnvFile refuses a configured env file that does not exist: compose
+// would fail on it later with less to say. Compose's own default, .env,
+// may be absent.
+func checkEnvFile(dir, envFile string) error {
+	if stack.EnvFileArg(envFile) == "" {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, envFile)); err != nil {
+		return errs.WithHint(fmt.Errorf("compose.envFile %s: %w", envFile, errors.Unwrap(err)),
+			"create it (the template's `make env` writes one) or correct compose.envFile in mlforge.yaml")
+	}
+	return nil
 }
 
 // sshHost is the configured host of target ssh with how to trust and log

@@ -23,6 +23,7 @@ type Compose struct {
 	Project string
 	Files   []string
 	Env     []string // KEY=VALUE
+	EnvFile string   // compose.envFile when not compose's default
 }
 
 // Run implements stack.Compose.
@@ -37,6 +38,9 @@ func (c *Compose) Run(ctx context.Context, args []string, stdout, stderr io.Writ
 	b.WriteString(" docker compose --project-name " + quote(c.Project) + " --project-directory " + quote(c.Dir))
 	for _, f := range c.Files {
 		b.WriteString(" --file " + quote(f))
+	}
+	if c.EnvFile != "" {
+		b.WriteString(" --env-file " + quote(c.EnvFile))
 	}
 	for _, a := range args {
 		b.WriteString(" " + quote(a))

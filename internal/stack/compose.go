@@ -30,6 +30,9 @@ type ExecCompose struct {
 	Files   []string // compose files, relative to Dir
 	Project string   // compose project name
 	Env     []string // extra KEY=VALUE for interpolation
+	// EnvFile is the project's env file (compose.envFile) when it is not
+	// compose's own default, .env.
+	EnvFile string
 }
 
 // Run implements Compose. A cancelled context interrupts compose with
@@ -38,6 +41,9 @@ func (c *ExecCompose) Run(ctx context.Context, args []string, stdout, stderr io.
 	full := []string{"compose", "--project-name", c.Project, "--project-directory", c.Dir}
 	for _, f := range c.Files {
 		full = append(full, "--file", f)
+	}
+	if c.EnvFile != "" {
+		full = append(full, "--env-file", c.EnvFile)
 	}
 	full = append(full, args...)
 	cmd := exec.CommandContext(ctx, "docker", full...)
@@ -54,6 +60,18 @@ func (c *ExecCompose) Run(ctx context.Context, args []string, stdout, stderr io.
 	}
 	return nil
 }
+
+// EnvFileArg is compose.envFile as compose needs it: "" for compose's own
+// default (.env in the project directory).
+func EnvFileArg(envFile string) string {
+	if envFile == DefaultEnvFile {
+		return ""
+	}
+	return envFile
+}
+
+// DefaultEnvFile is the env file compose reads without --env-file.
+const DefaultEnvFile = ".env"
 
 // capture runs compose and returns stdout, with stderr folded into the
 // error when it fails.

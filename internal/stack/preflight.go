@@ -164,3 +164,7 @@ func portUser(port int) string {
 	}
 	return fmt.Sprintf("`ss -ltnp 'sport = :%d'` shows it", port)
 }
+
+// ComposeAtLeast reports whether a `docker compose version --short` is at
+// least MinCompose.
+func ComposeAtLeast(v string) bool { return versionAtLeast(v, MinCompose) }

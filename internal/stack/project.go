@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"path/filepath"
-	"sort"
 	"time"
 
 	"github.com/go-git/go-git/v5"
@@ -46,7 +45,7 @@ func NewLocal(dir string, cfg *config.Resolved, engine Engine) *Project {
 		Dir:    dir,
 		Config: cfg,
 		Compose: &ExecCompose{Dir: dir, Files: []string{cfg.Compose.File}, Project: cfg.ComposeProject(),
-			Env: ComposeEnv(cfg.Config)},
+			Env: ComposeEnv(cfg.Config), EnvFile: EnvFileArg(cfg.Compose.EnvFile)},
 		Engine:    engine,
 		Prober:    LocalProber,
 		LocalDisk: true,
@@ -112,17 +111,22 @@ func GitCommit(dir string) string {
 	return head.Hash().String()[:12]
 }
 
-// SkipSet turns --skip values into a set, checking each names a service.
-func SkipSet(model *Model, names []string) (map[string]bool, error) {
+// SkipSet is the set of services not to start: the --skip values and the
+// services mlforge.yaml marks skip, each checked to name a service.
+func SkipSet(model *Model, cfg *config.Config, names []string) (map[string]bool, error) {
 	set := map[string]bool{}
 	for _, n := range names {
 		if _, ok := model.Services[n]; !ok {
-			known := make([]string, 0, len(model.Services))
-			for k := range model.Services {
-				known = append(known, k)
-			}
-			sort.Strings(known)
-			return nil, fmt.Errorf("--skip %s: no such service in the compose file (services: %v)", n, known)
+			return nil, fmt.Errorf("--skip %s: no such service in the compose file (services: %v)", n, sortedNames(model.Services))
+		}
+		set[n] = true
+	}
+	for _, n := range sortedNames(cfg.Services) {
+		if !cfg.Services[n].Skip {
+			continue
+		}
+		if _, ok := model.Services[n]; !ok {
+			return nil, fmt.Errorf("services.%s.skip: no such service in the compose file (services: %v)", n, sortedNames(model.Services))
 		}
 		set[n] = true
 	}

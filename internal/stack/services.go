@@ -30,9 +30,16 @@ func (s *StartServices) String() string { return "start services" }
 
 // Run implements pipeline.Step.
 func (s *StartServices) Run(ctx context.Context, r pipeline.Reporter) error {
+	pulled := map[string]string{}
 	args := []string{"up", "--detach", "--no-build", "--remove-orphans"}
 	for _, svc := range s.Services {
 		args = append(args, svc.Name)
+		if svc.Build == nil && svc.Image != "" {
+			pulled[svc.Name] = svc.Image
+		}
+	}
+	if err := pullMissing(ctx, s.Engine, s.Compose, pulled, r); err != nil {
+		return err
 	}
 	out := &syncBuffer{}
 	r.Update("docker compose up")
