@@ -1,13 +1,13 @@
 package aws
 
 import (
-	"bytes"
-	"compress/gzip"
 	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/mlforge/mlforge/bootstrap"
 )
 
 // tagNames are the names (the Name tag's suffix) of every tagged resource,
@@ -87,22 +87,5 @@ func (c Config) managerUserData(dataDevices []string) ([]byte, error) {
 		}
 		return ud, nil
 	}
-	return Gzip([]byte(c.UserData))
-}
-
-// Gzip compresses user data the way cloud-init reads it (it detects the
-// gzip magic bytes), deterministically: no name, no timestamp.
-func Gzip(b []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	w, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := w.Write(b); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return bootstrap.Gzip([]byte(c.UserData))
 }

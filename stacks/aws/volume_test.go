@@ -3,6 +3,8 @@ package aws
 import (
 	"strings"
 	"testing"
+
+	"github.com/mlforge/mlforge/bootstrap"
 )
 
 // The data volume: encrypted gp3 of the configured size, tagged so a later
@@ -14,7 +16,7 @@ func TestDataVolumePolicy(t *testing.T) {
 	var devices []string
 	c.ManagerUserData = func(d []string) ([]byte, error) {
 		devices = d
-		return Gzip([]byte(testUserData))
+		return bootstrap.Gzip([]byte(testUserData))
 	}
 	c.DataVolumeSize = 30
 	p := plan(t, c)

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/mlforge/mlforge/bootstrap"
 )
 
 // testWorker is worker n with its own host key and user data.
@@ -21,7 +23,7 @@ func testWorker(t *testing.T, n int) Worker {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ud, err := Gzip([]byte(fmt.Sprintf("#cloud-config\n# worker %d\n", n)))
+	ud, err := bootstrap.Gzip([]byte(fmt.Sprintf("#cloud-config\n# worker %d\n", n)))
 	if err != nil {
 		t.Fatal(err)
 	}
