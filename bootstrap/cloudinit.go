@@ -41,6 +41,18 @@ func UserData(opts CloudInitOptions) ([]byte, error) {
 	return Gzip(doc)
 }
 
+// UserDataFor returns a renderer of opts' user data for a host whose data
+// volume appears under the device paths it is given, once they are known
+// (the form stacks/aws.Config.ManagerUserData takes: the volume's id, and
+// so its paths, exist only when the stack runs).
+func UserDataFor(opts CloudInitOptions) func(dataDevices []string) ([]byte, error) {
+	return func(dataDevices []string) ([]byte, error) {
+		o := opts
+		o.DataDevices = dataDevices
+		return UserData(o)
+	}
+}
+
 // Gzip compresses user data deterministically (no name, no timestamp), so
 // the same document always gives the same bytes.
 func Gzip(b []byte) ([]byte, error) {

@@ -180,6 +180,14 @@ func TestCloudInitDataDevices(t *testing.T) {
 	if len(doc.RunCmd) != 1 || strings.Join(doc.RunCmd[0], " ") != want {
 		t.Errorf("runcmd = %v, want [%s]", doc.RunCmd, want)
 	}
+	render := UserDataFor(CloudInitOptions{User: "ubuntu", Gzip: true})
+	gz, err := render([]string{"/dev/disk/by-id/nvme-x", "/dev/xvdf"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain, _ := Gzip(out); !bytes.Equal(gz, plain) {
+		t.Error("UserDataFor's output differs from the compressed CloudInit document for the same devices")
+	}
 	for _, bad := range []string{"xvdf", "/dev/x y", "/dev/$(reboot)", "/dev/../etc"} {
 		if _, err := CloudInit(CloudInitOptions{User: "ubuntu", DataDevices: []string{bad}}); err == nil || !strings.Contains(err.Error(), "data device") {
 			t.Errorf("device %q: got %v", bad, err)

@@ -1,9 +1,13 @@
 // Package aws is the Pulumi program behind target aws: a plain function from
 // a typed Config to the resources of one environment (an S3 artifact bucket,
-// one ECR repository per built image, an IAM role scoped to both, a security
-// group open to SSH only from given networks, a key pair and one EC2 host
-// whose cloud-init installs Docker and pinned SSH host keys) and its outputs.
-// It does no I/O besides Pulumi; the provision package runs it.
+// one ECR repository per built image, an IAM role scoped to both, a data
+// volume for the stack's Docker volumes, a security group open to SSH only
+// from given networks, a key pair, the EC2 host whose cloud-init installs
+// Docker and pinned SSH host keys, and optional swarm workers) and its
+// outputs. Validate checks every input against the limits AWS enforces
+// before anything is called; what outlives a destroy (bucket, data volume)
+// is found by its tags and adopted by the next up. It does no I/O besides
+// Pulumi; the provision package runs it.
 package aws
 
 import (

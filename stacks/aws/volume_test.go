@@ -136,3 +136,31 @@ func TestRetainedBucketIsAdopted(t *testing.T) {
 		t.Errorf("new bucket: %v import %q", fresh.Inputs, fresh.Import)
 	}
 }
+
+// With the bootstrap's renderer, the manager's first boot mounts the data
+// volume the stack created: its device paths are in the install command,
+// and the whole fits EC2's limit.
+func TestManagerUserDataFromBootstrap(t *testing.T) {
+	host, err := bootstrap.GenerateHostKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := testConfig()
+	c.HostKey = host.Public
+	c.ManagerUserData = bootstrap.UserDataFor(bootstrap.CloudInitOptions{User: "ubuntu", HostKeys: []bootstrap.HostKey{host},
+		AuthorizedKeys: []string{c.PublicKey}, Gzip: true})
+	p := plan(t, c)
+	inst := one(t, p, "aws:ec2/instance:Instance")
+	ud := gunzipBase64(t, inst.raw["userDataBase64"].SecretValue().Element.StringValue())
+	if !strings.Contains(ud, "- --data-device\n      - /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0\n      - --data-device\n      - /dev/xvdf\n") {
+		t.Errorf("the install command does not name the data volume:\n%s", ud[:min(len(ud), 400)])
+	}
+	sizes := p.Outputs[OutUserDataBytes].(map[string]any)
+	if n := sizes["host"].(float64); n > UserDataMax || n < 1000 {
+		t.Errorf("user data %v bytes", n)
+	}
+	t.Logf("manager user data as EC2 gets it: %v bytes", sizes["host"])
+	if p.Outputs[OutHostKey] != host.Public {
+		t.Errorf("%s = %v", OutHostKey, p.Outputs[OutHostKey])
+	}
+}
