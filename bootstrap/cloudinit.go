@@ -1,6 +1,8 @@
 package bootstrap
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
 	"strings"
 
@@ -13,6 +15,59 @@ type CloudInitOptions struct {
 	HostKeys       []HostKey
 	AuthorizedKeys []string // extra keys for User
 	Channel        string   // "distro" (default) or "docker-ce"
+	// DataDevices are the data volume's possible device paths (see
+	// Options.DataDevices); the first boot mounts it before Docker starts.
+	DataDevices []string
+	// Gzip makes UserData compress the document (see UserData).
+	Gzip bool
+}
+
+// UserDataMax is EC2's limit on user data: 16 KB in raw form, before base64
+// (RunInstances). The plain document is larger than that (the install
+// script is embedded in it): EC2 needs it gzip-compressed.
+const UserDataMax = 16 * 1024
+
+// UserData renders the user data a cloud host gets, byte for byte what
+// target aws hands EC2: CloudInit's #cloud-config document, gzip-compressed
+// when opts.Gzip (cloud-init recognises gzip by its magic bytes; EC2 needs
+// it, since the plain document exceeds UserDataMax). `mlforge bootstrap
+// --cloud-init [--gzip]` prints it for any cloud's or VM tool's user-data
+// field; compressed output is binary, so it belongs in a file (or base64).
+func UserData(opts CloudInitOptions) ([]byte, error) {
+	doc, err := CloudInit(opts)
+	if err != nil || !opts.Gzip {
+		return doc, err
+	}
+	return Gzip(doc)
+}
+
+// UserDataFor returns a renderer of opts' user data for a host whose data
+// volume appears under the device paths it is given, once they are known
+// (the form stacks/aws.Config.ManagerUserData takes: the volume's id, and
+// so its paths, exist only when the stack runs).
+func UserDataFor(opts CloudInitOptions) func(dataDevices []string) ([]byte, error) {
+	return func(dataDevices []string) ([]byte, error) {
+		o := opts
+		o.DataDevices = dataDevices
+		return UserData(o)
+	}
+}
+
+// Gzip compresses user data deterministically (no name, no timestamp), so
+// the same document always gives the same bytes.
+func Gzip(b []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	w, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(b); err != nil {
+		return nil, fmt.Errorf("compressing user data: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("compressing user data: %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
 // cloudInitScriptPath is where the install script lands on the machine.
@@ -26,6 +81,9 @@ func CloudInit(opts CloudInitOptions) ([]byte, error) {
 	}
 	channel, err := ParseChannel(opts.Channel)
 	if err != nil {
+		return nil, fmt.Errorf("cloud-init: %w", err)
+	}
+	if err := validDevices(opts.DataDevices); err != nil {
 		return nil, fmt.Errorf("cloud-init: %w", err)
 	}
 	for i, k := range opts.AuthorizedKeys {
@@ -70,7 +128,7 @@ func CloudInit(opts CloudInitOptions) ([]byte, error) {
 		"owner":       "root:root",
 		"content":     Script(),
 	}}
-	args := Options{Channel: channel, User: opts.User, SkipCloudInitWait: true}.Args()
+	args := Options{Channel: channel, User: opts.User, DataDevices: opts.DataDevices, SkipCloudInitWait: true}.Args()
 	doc["runcmd"] = []any{append([]string{"sh", cloudInitScriptPath}, args...)}
 	body, err := yaml.Marshal(doc)
 	if err != nil {

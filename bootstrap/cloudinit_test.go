@@ -1,6 +1,9 @@
 package bootstrap
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"strings"
 	"testing"
 
@@ -101,5 +104,93 @@ func TestCloudInitRejectsBadInput(t *testing.T) {
 				t.Fatalf("err = %v, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// taxiUserData is the user data of the taxi template's AWS host: one
+// ed25519 host key, one authorized login key, the data volume's devices.
+func taxiUserData(t *testing.T, gz bool, devices []string) []byte {
+	t.Helper()
+	host, err := GenerateHostKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	login, err := GenerateHostKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ud, err := UserData(CloudInitOptions{User: "ubuntu", HostKeys: []HostKey{host}, AuthorizedKeys: []string{login.Public},
+		DataDevices: devices, Gzip: gz})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ud
+}
+
+// The plain document exceeds EC2's 16 KB (the install script is inside);
+// gzip-compressed it fits with room to spare, and decompresses to the
+// plain document byte for byte. The sizes are logged for the record.
+func TestUserDataFitsEC2(t *testing.T) {
+	devs := []string{"/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0", "/dev/xvdf"}
+	noKeys, err := UserData(CloudInitOptions{User: "ubuntu"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := taxiUserData(t, false, devs)
+	gz := taxiUserData(t, true, devs)
+	t.Logf("user data: %d bytes plain without host keys, %d plain with a host key and a login key, %d gzip-compressed (EC2 limit %d)",
+		len(noKeys), len(plain), len(gz), UserDataMax)
+	if len(gz) > UserDataMax {
+		t.Errorf("gzip-compressed user data is %d bytes, over EC2's %d", len(gz), UserDataMax)
+	}
+	if !bytes.HasPrefix(gz, []byte{0x1f, 0x8b}) {
+		t.Fatalf("compressed user data does not start with gzip's magic bytes: % x", gz[:2])
+	}
+	r, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(back, []byte("#cloud-config\n")) || len(back) < len(plain)-200 || len(back) > len(plain)+200 {
+		t.Errorf("decompressed user data is not the document (%d bytes, plain %d)", len(back), len(plain))
+	}
+	again, _ := Gzip(back)
+	if second, _ := Gzip(back); !bytes.Equal(again, second) {
+		t.Error("gzip output differs between runs of the same document")
+	}
+}
+
+// The data devices reach the install command in runcmd; a device that is
+// not an absolute path is refused.
+func TestCloudInitDataDevices(t *testing.T) {
+	out, err := CloudInit(CloudInitOptions{User: "ubuntu", DataDevices: []string{"/dev/disk/by-id/nvme-x", "/dev/xvdf"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		RunCmd [][]string `yaml:"runcmd"`
+	}
+	if err := yaml.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	want := "sh " + cloudInitScriptPath + " --user ubuntu --data-device /dev/disk/by-id/nvme-x --data-device /dev/xvdf --no-cloud-init-wait"
+	if len(doc.RunCmd) != 1 || strings.Join(doc.RunCmd[0], " ") != want {
+		t.Errorf("runcmd = %v, want [%s]", doc.RunCmd, want)
+	}
+	render := UserDataFor(CloudInitOptions{User: "ubuntu", Gzip: true})
+	gz, err := render([]string{"/dev/disk/by-id/nvme-x", "/dev/xvdf"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain, _ := Gzip(out); !bytes.Equal(gz, plain) {
+		t.Error("UserDataFor's output differs from the compressed CloudInit document for the same devices")
+	}
+	for _, bad := range []string{"xvdf", "/dev/x y", "/dev/$(reboot)", "/dev/../etc"} {
+		if _, err := CloudInit(CloudInitOptions{User: "ubuntu", DataDevices: []string{bad}}); err == nil || !strings.Contains(err.Error(), "data device") {
+			t.Errorf("device %q: got %v", bad, err)
+		}
 	}
 }

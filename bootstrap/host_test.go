@@ -233,8 +233,10 @@ func TestCloudInitSchema(t *testing.T) {
 	for _, opts := range []bootstrap.CloudInitOptions{
 		{User: "ubuntu", HostKeys: []bootstrap.HostKey{k}, AuthorizedKeys: []string{login.Public}},
 		{User: "ec2-user", Channel: "docker-ce"},
+		{User: "ubuntu", HostKeys: []bootstrap.HostKey{k}, AuthorizedKeys: []string{login.Public}, Gzip: true,
+			DataDevices: []string{"/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0", "/dev/xvdf"}},
 	} {
-		data, err := bootstrap.CloudInit(opts)
+		data, err := bootstrap.UserData(opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -242,13 +244,25 @@ func TestCloudInitSchema(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "user-data"), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		out, err := exec.Command("docker", "run", "--rm", "-v", dir+":/data:ro", image,
-			"schema", "--config-file", "/data/user-data").CombinedOutput()
+		// cloud-init's own user-data processing (which decompresses gzip)
+		// must find one cloud-config part, which its validator must accept.
+		out, err := exec.Command("docker", "run", "--rm", "-v", dir+":/data:ro", "--entrypoint", "sh", image, "-c",
+			cloudInitRead+" > /tmp/cloud-config && cloud-init schema --config-file /tmp/cloud-config").CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "Valid schema") {
-			t.Fatalf("cloud-init schema rejected the user data (%v):\n%s\n--- user data\n%s", err, out, data)
+			t.Fatalf("cloud-init rejected the user data (gzip %v; %v):\n%s", opts.Gzip, err, out)
 		}
 	}
 }
+
+// cloudInitRead prints the cloud-config part cloud-init finds in
+// /data/user-data, failing unless there is exactly one.
+const cloudInitRead = `python3 -c '
+from cloudinit import helpers, user_data
+msg = user_data.UserDataProcessor(helpers.Paths({})).process(open("/data/user-data", "rb").read())
+parts = [p for p in msg.walk() if p.get_content_type() == "text/cloud-config"]
+assert len(parts) == 1, [p.get_content_type() for p in msg.walk()]
+print(parts[0].get_payload(decode=True).decode(), end="")
+'`
 
 // TestSudoNeedsPassword: a user whose sudo asks for a password gets an
 // error saying so, and nothing runs.

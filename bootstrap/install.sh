@@ -5,7 +5,13 @@
 #
 #   sh install.sh [--channel distro|docker-ce] [--docker-version V]
 #                 [--compose-version V] [--user NAME] [--lock-timeout SECONDS]
+#                 [--data-device PATH]... [--data-wait SECONDS]
 #                 [--no-cloud-init-wait] [--plan] [--os-release FILE]
+#
+# --data-device puts Docker's named volumes on a block device that outlives
+# the host (the first PATH that exists, waiting up to --data-wait seconds
+# for it to be attached): formatted only when blank, mounted before Docker
+# starts, by UUID from fstab at every boot, and required by docker.service.
 #
 # Progress goes to stdout as lines a program can follow:
 #   ::mlforge step ID TITLE      a step starts
@@ -26,6 +32,9 @@ LOCK_TIMEOUT=300
 CLOUD_INIT_WAIT=1
 PLAN=0
 OS_RELEASE=/etc/os-release
+DATA_DEVICES=
+DATA_WAIT=600
+DATA_LABEL=mlforge-data
 # Compose release used where no package has Compose v2 (Amazon Linux 2023).
 COMPOSE_RELEASE=2.40.3
 DOCKER_GPG_FPR=9DC858229FC7DD38854AE2D88D81803C0EBFCD88
@@ -69,6 +78,8 @@ while [ $# -gt 0 ]; do
 	--compose-version) COMPOSE_VERSION=${2:-}; shift 2 ;;
 	--user) LOGIN_USER=${2:-}; shift 2 ;;
 	--lock-timeout) LOCK_TIMEOUT=${2:-}; shift 2 ;;
+	--data-device) DATA_DEVICES="${DATA_DEVICES:+$DATA_DEVICES }${2:-}"; shift 2 ;;
+	--data-wait) DATA_WAIT=${2:-}; shift 2 ;;
 	--no-cloud-init-wait) CLOUD_INIT_WAIT=0; shift ;;
 	--plan) PLAN=1; shift ;;
 	--os-release) OS_RELEASE=${2:-}; shift 2 ;;
@@ -77,6 +88,10 @@ while [ $# -gt 0 ]; do
 done
 case $CHANNEL in auto | distro | docker-ce) ;; *) fail "--channel must be distro or docker-ce, not '$CHANNEL'" ;; esac
 case $LOCK_TIMEOUT in '' | *[!0-9]*) fail "--lock-timeout must be a number of seconds, not '$LOCK_TIMEOUT'" ;; esac
+case $DATA_WAIT in '' | *[!0-9]*) fail "--data-wait must be a number of seconds, not '$DATA_WAIT'" ;; esac
+for d in $DATA_DEVICES; do
+	case $d in /*) ;; *) fail "--data-device must be an absolute path, not '$d'" ;; esac
+done
 [ -n "$LOGIN_USER" ] || LOGIN_USER=$(id -un)
 export DEBIAN_FRONTEND=noninteractive
 
@@ -322,6 +337,171 @@ install_engine() {
 		retry 3 dnf install -y -q --setopt=retries=3 "$@" || fail "dnf install $* failed (see the output above)" ;;
 	esac
 }
+
+# --- data volume ----------------------------------------------------------
+# With --data-device, Docker's named volumes (the stack's state) live on a
+# volume that outlives the host (see the header).
+FSTAB_MARK="# mlforge data volume"
+DROPIN=/etc/systemd/system/docker.service.d/mlforge-data.conf
+
+# data_dir: where Docker keeps named volumes (its root directory's volumes/).
+data_dir() {
+	root=
+	have docker && root=$(docker info --format '{{.DockerRootDir}}' 2>/dev/null)
+	printf '%s/volumes' "${root:-/var/lib/docker}"
+}
+
+# find_data_device: sets DEV to the first data device that exists, waiting
+# up to DATA_WAIT seconds for the volume to be attached.
+find_data_device() {
+	start=$(date +%s)
+	n=0
+	while :; do
+		for d in $DATA_DEVICES; do
+			if [ -b "$d" ]; then
+				DEV=$(readlink -f "$d")
+				return 0
+			fi
+		done
+		waited=$(($(date +%s) - start))
+		[ "$waited" -gt "$DATA_WAIT" ] && fail "no data volume appeared within ${DATA_WAIT}s (looked for $DATA_DEVICES); check that it is attached to this host"
+		[ $((n % 5)) = 0 ] && detail "waiting for the data volume to be attached (${waited}s)"
+		n=$((n + 1))
+		sleep 2
+	done
+}
+
+# stop_docker: stops the daemon, and with it the containers, so the
+# volumes can move; the daemon step starts it again.
+stop_docker() {
+	detail "stopping Docker while its volumes move to the data volume"
+	[ -d /run/systemd/system ] && systemctl stop docker.socket docker.service >/dev/null 2>&1
+	pidfile=/var/run/docker.pid
+	if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+		pid=$(cat "$pidfile")
+		kill "$pid"
+		i=0
+		while kill -0 "$pid" 2>/dev/null; do
+			[ "$i" -ge 60 ] && fail "dockerd (pid $pid) did not stop within 60s"
+			sleep 1
+			i=$((i + 1))
+		done
+	fi
+	docker info >/dev/null 2>&1 && fail "the Docker daemon is still running; stop it, then re-run"
+	return 0
+}
+
+# persist_data: the fstab line (by UUID) and docker.service's dependency on
+# the mount, each written only when it differs.
+persist_data() {
+	uuid=$(blkid -p -o value -s UUID "$DEV")
+	[ -n "$uuid" ] || fail "cannot read the UUID of $DEV"
+	line="UUID=$uuid $DATA_DIR $FSTYPE defaults,nofail 0 2 $FSTAB_MARK"
+	if ! grep -qxF "$line" /etc/fstab 2>/dev/null; then
+		if ! { grep -vF "$FSTAB_MARK" /etc/fstab 2>/dev/null; printf '%s\n' "$line"; } >/etc/fstab.mlforge ||
+			! cat /etc/fstab.mlforge >/etc/fstab; then
+			fail "cannot update /etc/fstab"
+		fi
+		rm -f /etc/fstab.mlforge
+	fi
+	[ -d /etc/systemd/system ] || return 0
+	want=$(printf '[Unit]\nRequiresMountsFor=%s' "$DATA_DIR")
+	[ "$(cat "$DROPIN" 2>/dev/null)" = "$want" ] && return 0
+	{ mkdir -p "${DROPIN%/*}" && printf '%s\n' "$want" >"$DROPIN"; } || fail "cannot write $DROPIN"
+	[ -d /run/systemd/system ] && systemctl daemon-reload
+	return 0
+}
+
+# data_fs: sets FSTYPE of DEV; formats DEV (ext4) only when it holds no
+# signature at all, and sets FORMATTED then.
+data_fs() {
+	FORMATTED=0
+	[ -n "$(findmnt -n -o TARGET --source "$DEV" 2>/dev/null)" ] &&
+		fail "$DEV is already mounted at $(findmnt -n -o TARGET --source "$DEV" | head -n 1); unmount it, then re-run"
+	blkid -p "$DEV" >/dev/null 2>&1
+	case $? in
+	0) ;;
+	2)
+		detail "formatting the blank volume $DEV (ext4)"
+		mkfs.ext4 -q -L "$DATA_LABEL" "$DEV" || fail "mkfs.ext4 $DEV failed (see the output above)"
+		FORMATTED=1 ;;
+	*) fail "cannot read $DEV (blkid failed); not touching it" ;;
+	esac
+	[ -z "$(blkid -p -o value -s PTTYPE "$DEV" 2>/dev/null)" ] ||
+		fail "$DEV has a partition table; give a whole, blank volume or one holding an ext4 or xfs file system"
+	FSTYPE=$(blkid -p -o value -s TYPE "$DEV")
+	case $FSTYPE in
+	ext4 | ext3 | ext2 | xfs) ;;
+	*) fail "$DEV holds ${FSTYPE:-an unknown} data, not an ext4 or xfs file system; not touching it" ;;
+	esac
+}
+
+# move_volumes: copies what Docker has on the root disk onto the freshly
+# formatted volume; a failed copy blanks the volume again so a re-run
+# retries it.
+move_volumes() {
+	tmp=$(mktemp -d /var/lib/mlforge-data.XXXXXX) || fail "mktemp failed"
+	mount "$DEV" "$tmp" || fail "mount $DEV $tmp failed"
+	detail "copying the volumes on the root disk ($(du -sh "$DATA_DIR" | cut -f1)) onto $DEV"
+	if ! cp -a "$DATA_DIR"/. "$tmp"/; then
+		umount "$tmp"
+		rmdir "$tmp"
+		wipefs -a -q "$DEV"
+		fail "copying $DATA_DIR onto $DEV failed (see the output above); the volume was blanked again"
+	fi
+	umount "$tmp" && rmdir "$tmp"
+}
+
+mount_data() {
+	missing=
+	for tool in blkid findmnt mkfs.ext4 wipefs; do have "$tool" || missing="$missing $tool"; done
+	if [ -n "$missing" ]; then
+		case $PKG in
+		apt) apt_install e2fsprogs util-linux ;;
+		dnf) retry 3 dnf install -y -q e2fsprogs util-linux || fail "dnf install e2fsprogs util-linux failed" ;;
+		esac
+	fi
+	find_data_device
+	DATA_DIR=$(data_dir)
+	say result data "$DEV"
+	src=$(findmnt -n -o SOURCE --mountpoint "$DATA_DIR" 2>/dev/null)
+	if [ -n "$src" ]; then
+		[ "$(readlink -f "$src")" = "$DEV" ] || fail "$DATA_DIR is mounted from $src, not from the data volume $DEV; unmount it, then re-run"
+		FSTYPE=$(blkid -p -o value -s TYPE "$DEV")
+		persist_data
+		skip "$DEV already mounted at $DATA_DIR"
+		return 0
+	fi
+	data_fs
+	docker info >/dev/null 2>&1 && stop_docker
+	mkdir -p "$DATA_DIR" || fail "mkdir $DATA_DIR failed"
+	how="formatted and mounted"
+	[ "$FORMATTED" = 1 ] || how="mounted (its data kept)"
+	also=
+	if [ -n "$(ls -A "$DATA_DIR")" ]; then
+		if [ "$FORMATTED" = 1 ]; then
+			move_volumes
+			also=", with the volumes moved from the root disk"
+		else
+			also="; the volumes on the root disk stay there, hidden under it"
+		fi
+	fi
+	mount "$DEV" "$DATA_DIR" || fail "mount $DEV $DATA_DIR failed"
+	persist_data
+	done_ "$how $DEV at $DATA_DIR$also"
+}
+
+if [ -n "$DATA_DEVICES" ]; then
+	step data "data volume"
+	if [ "$PLAN" = 1 ]; then
+		printf '+ %s\n' "wait ${DATA_WAIT}s for one of: $DATA_DEVICES" "(if blank) mkfs.ext4 -L $DATA_LABEL DEVICE" \
+			"(if Docker runs) stop it, copy its volumes onto a blank DEVICE" "mount DEVICE /var/lib/docker/volumes" \
+			"fstab: UUID=... /var/lib/docker/volumes $FSTAB_MARK" "$DROPIN: RequiresMountsFor=/var/lib/docker/volumes"
+		done_ "plan"
+	else
+		mount_data
+	fi
+fi
 
 ENGINE_HAVE=
 COMPOSE_HAVE=

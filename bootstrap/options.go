@@ -39,6 +39,10 @@ func ParseChannel(s string) (Channel, error) {
 // DefaultLockTimeout is how long the script waits for apt/dpkg locks and cloud-init.
 const DefaultLockTimeout = 5 * time.Minute
 
+// DefaultDataWait is how long the script waits for the data volume to be
+// attached: a replaced host gets it only once the old one has stopped.
+const DefaultDataWait = 10 * time.Minute
+
 // Options are the install script's parameters.
 type Options struct {
 	Channel        Channel
@@ -46,6 +50,15 @@ type Options struct {
 	ComposeVersion string        // pin, e.g. "2.29"; empty for the newest
 	User           string        // login user to add to the docker group; empty: the connecting user
 	LockTimeout    time.Duration // apt/dpkg lock and cloud-init wait; 0 means DefaultLockTimeout
+	// DataDevices are the paths under which a data volume may appear on
+	// the host (the first that exists is used; on AWS,
+	// stacks/aws.DataDevices(volume id)). Docker's named volumes then live
+	// on it: formatted only when blank, mounted before Docker starts (or
+	// Docker stopped while they move there), mounted again at every boot.
+	DataDevices []string
+	// DataWait bounds the wait for a data device to appear (the volume is
+	// attached after the instance starts); 0 means DefaultDataWait.
+	DataWait time.Duration
 	// SkipCloudInitWait is set when the script runs from cloud-init itself.
 	SkipCloudInitWait bool
 	// Plan prints the commands instead of running them (for review and tests).
@@ -67,8 +80,23 @@ func (o Options) Validate() error {
 			return fmt.Errorf("user: %w", err)
 		}
 	}
-	if o.LockTimeout < 0 {
-		return fmt.Errorf("lock timeout %s is negative", o.LockTimeout)
+	if o.LockTimeout < 0 || o.DataWait < 0 {
+		return fmt.Errorf("lock timeout %s or data wait %s is negative", o.LockTimeout, o.DataWait)
+	}
+	return validDevices(o.DataDevices)
+}
+
+// validDevices accepts absolute device paths of shell-safe characters.
+func validDevices(devs []string) error {
+	for _, d := range devs {
+		ok := strings.HasPrefix(d, "/") && !strings.Contains(d, "..")
+		for _, r := range d {
+			ok = ok && (r == '/' || r == '_' || r == '-' || r == '.' || r == ':' || r == '+' ||
+				(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9'))
+		}
+		if !ok {
+			return fmt.Errorf("data device %q: give an absolute device path such as /dev/xvdf or /dev/disk/by-id/...", d)
+		}
 	}
 	return nil
 }
@@ -90,11 +118,13 @@ func (o Options) Args() []string {
 		a = append(a, "--user", o.User)
 	}
 	if o.LockTimeout > 0 {
-		secs := int(o.LockTimeout.Round(time.Second) / time.Second)
-		if secs < 1 {
-			secs = 1
-		}
-		a = append(a, "--lock-timeout", strconv.Itoa(secs))
+		a = append(a, "--lock-timeout", strconv.Itoa(seconds(o.LockTimeout)))
+	}
+	for _, d := range o.DataDevices {
+		a = append(a, "--data-device", d)
+	}
+	if o.DataWait > 0 && len(o.DataDevices) > 0 {
+		a = append(a, "--data-wait", strconv.Itoa(seconds(o.DataWait)))
 	}
 	if o.SkipCloudInitWait {
 		a = append(a, "--no-cloud-init-wait")
@@ -103,6 +133,11 @@ func (o Options) Args() []string {
 		a = append(a, "--plan")
 	}
 	return a
+}
+
+// seconds rounds d to whole seconds, at least 1.
+func seconds(d time.Duration) int {
+	return max(int(d.Round(time.Second)/time.Second), 1)
 }
 
 func validVersion(v string) bool {

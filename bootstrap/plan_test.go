@@ -63,6 +63,8 @@ func TestPlan(t *testing.T) {
 		{"debian-13-pinned", "debian-13", Options{DockerVersion: "26.1", ComposeVersion: "2.26", User: "admin", LockTimeout: 30e9}},
 		{"debian-13-docker-ce", "debian-13", Options{Channel: ChannelDockerCE}},
 		{"amzn-2023", "amzn-2023", Options{User: "ec2-user"}},
+		{"ubuntu-24.04-data-volume", "ubuntu-24.04", Options{User: "ubuntu", DataWait: 90e9,
+			DataDevices: []string{"/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0123456789abcdef0", "/dev/xvdf"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,7 +113,8 @@ func TestScriptPassesShellcheck(t *testing.T) {
 }
 
 func TestScriptRejectsBadArguments(t *testing.T) {
-	for _, args := range [][]string{{"--channel", "snap"}, {"--lock-timeout", "soon"}, {"--frobnicate"}} {
+	for _, args := range [][]string{{"--channel", "snap"}, {"--lock-timeout", "soon"}, {"--frobnicate"},
+		{"--data-device", "xvdf"}, {"--data-wait", "soon"}} {
 		cmd := exec.Command("sh", append([]string{"-s", "--"}, args...)...)
 		cmd.Stdin = strings.NewReader(Script())
 		out, err := cmd.CombinedOutput()

@@ -30,15 +30,17 @@ type StepResult struct {
 
 // Result is what a bootstrap found and did on one host.
 type Result struct {
-	Host    string       `json:"host"`
-	OS      string       `json:"os,omitempty"`
-	Channel string       `json:"channel,omitempty"`
-	Docker  string       `json:"docker,omitempty"`
-	Compose string       `json:"compose,omitempty"`
-	Changed bool         `json:"changed"`
-	Seconds float64      `json:"seconds"`
-	Steps   []StepResult `json:"steps"`
-	Error   string       `json:"error,omitempty"`
+	Host    string `json:"host"`
+	OS      string `json:"os,omitempty"`
+	Channel string `json:"channel,omitempty"`
+	Docker  string `json:"docker,omitempty"`
+	Compose string `json:"compose,omitempty"`
+	// DataDevice is the data volume's device when one was asked for.
+	DataDevice string       `json:"dataDevice,omitempty"`
+	Changed    bool         `json:"changed"`
+	Seconds    float64      `json:"seconds"`
+	Steps      []StepResult `json:"steps"`
+	Error      string       `json:"error,omitempty"`
 }
 
 // StepError is a step the script reported as failed, with its output.
@@ -58,7 +60,7 @@ func (e *StepError) Error() string {
 }
 
 // changingSteps are the steps whose "done" means the host changed.
-var changingSteps = map[string]bool{"engine": true, "compose": true, "daemon": true, "group": true}
+var changingSteps = map[string]bool{"data": true, "engine": true, "compose": true, "daemon": true, "group": true}
 
 // maxOutputLines bounds the output kept per step for error messages.
 const maxOutputLines = 25
@@ -124,6 +126,8 @@ func (p *progress) line(line string) {
 			p.res.Docker = ev.Text
 		case "compose":
 			p.res.Compose = ev.Text
+		case "data":
+			p.res.DataDevice = ev.Text
 		}
 	}
 }

@@ -1,47 +1,22 @@
 package provision
 
 import (
-	"fmt"
-	"os"
-	"path"
 	"sort"
-	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/mlforge/mlforge/internal/remote"
 )
 
-// BuiltImages lists the images a compose file builds (services with a
-// build section), named after their image's last path element without tag,
-// or after the service: one ECR repository each.
+// BuiltImages lists the repository names of the images a compose file
+// builds (services with a build section): one ECR repository each, named
+// by remote.RepositoryName, the function the deploy uses to find them.
 func BuiltImages(composeFile string) ([]string, error) {
-	b, err := os.ReadFile(composeFile)
+	repos, err := remote.ComposeRepositories(composeFile)
 	if err != nil {
-		return nil, fmt.Errorf("reading the compose file: %w", err)
-	}
-	var doc struct {
-		Services map[string]struct {
-			Image string `yaml:"image"`
-			Build any    `yaml:"build"`
-		} `yaml:"services"`
-	}
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("parsing %s: %w", composeFile, err)
+		return nil, err
 	}
 	seen := map[string]bool{}
 	var names []string
-	for svc, s := range doc.Services {
-		if s.Build == nil {
-			continue
-		}
-		name := svc
-		if s.Image != "" && !strings.Contains(s.Image, "${") {
-			ref := path.Base(s.Image)
-			if i := strings.IndexAny(ref, ":@"); i > 0 {
-				ref = ref[:i]
-			}
-			name = ref
-		}
-		name = strings.ToLower(name)
+	for _, name := range repos {
 		if !seen[name] {
 			seen[name] = true
 			names = append(names, name)

@@ -75,6 +75,9 @@ type AWS struct {
 	AMI             string   `yaml:"ami,omitempty" pattern:"^ami-[0-9a-f]{8,17}$" doc:"AMI id; defaults to Ubuntu 24.04 from the SSM public parameter."`
 	SSHUser         string   `yaml:"sshUser" default:"ubuntu" pattern:"^[a-z_][a-z0-9_-]*$" doc:"Login user of the AMI."`
 	SSHCidrs        []string `yaml:"sshCidrs,omitempty" check:"cidr" doc:"Networks allowed to reach SSH; defaults to the caller's address as a /32."`
+	AllowWideSSH    bool     `yaml:"allowWideSSH,omitempty" doc:"Accept SSH networks wider than /16 (IPv4) or /48 (IPv6); the plan then shows it."`
+	DataVolumeSize  int      `yaml:"dataVolumeSize" default:"20" min:"1" max:"16384" doc:"Data volume in GiB (encrypted gp3) holding the stack's Docker volumes; kept by destroy unless --delete-data and reattached by the next up."`
+	Workers         int      `yaml:"workers,omitempty" min:"0" max:"20" doc:"Swarm worker instances next to the host, in its security group."`
 	KeepImages      int      `yaml:"keepImages" default:"10" min:"1" max:"1000" doc:"Images kept per ECR repository by its lifecycle policy."`
 	Backend         string   `yaml:"backend,omitempty" check:"backend" doc:"Pulumi state backend URL (file://DIR, s3://bucket/prefix, ...); defaults to a file backend under ~/.mlforge."`
 	SecretsProvider string   `yaml:"secretsProvider,omitempty" check:"secrets" doc:"Pulumi secrets provider: passphrase (default) or awskms://KEY."`

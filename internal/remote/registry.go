@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"sort"
 	"strings"
+	"sync"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/registry"
 	"github.com/moby/moby/client"
 
@@ -22,8 +25,8 @@ type Credentials struct {
 }
 
 // encode returns the X-Registry-Auth value carrying the credentials with
-// one API request: the host's engine uses them for that pull only and
-// nothing is written to its disk.
+// one API request: the engines use them for that request only and nothing
+// is written to their disks.
 func (c Credentials) encode() (string, error) {
 	b, err := json.Marshal(registry.AuthConfig{Username: c.Username, Password: c.Password, ServerAddress: c.Server})
 	if err != nil {
@@ -32,84 +35,178 @@ func (c Credentials) encode() (string, error) {
 	return base64.URLEncoding.EncodeToString(b), nil
 }
 
+// RegistryParallel is how many images RegistryShip moves at once.
+const RegistryParallel = 3
+
 // RegistryShip ships built images through a registry (the environment's
-// ECR repositories on AWS): pushed from here under their content tag,
-// pulled by the host with a short-lived token handed over with the request,
-// then tagged with the name compose uses. Images the host already runs are
-// skipped.
+// ECR repositories on AWS, whose tags are immutable). Each image goes to
+// its repository under a tag derived from its content (ContentTag), so a
+// tag never names other content; it is pushed only when the repository
+// lacks that tag (the registry is asked first), then pulled by the host
+// with a short-lived token handed over with the request and tagged with
+// the name compose uses. Images the host already runs are skipped without
+// asking the registry, and several images move at once. A retry after a
+// failed pull, or a new host with an empty engine, pulls what an earlier
+// run pushed instead of pushing it again (which ECR would refuse).
 type RegistryShip struct {
 	Local, Remote *client.Client
 	// Login returns fresh credentials (an ECR authorization token).
 	Login func(ctx context.Context) (Credentials, error)
-	// Repos maps an image name (last path element, no tag) to its
-	// repository URL.
+	// Repos maps a repository name (RepositoryName) to its URL (the AWS
+	// program's repositoryUrls output).
 	Repos map[string]string
-	Refs  []string
+	// Images are the images to ship, each with its repository name
+	// (RegistryImages).
+	Images []Image
+	// Refs is the older form of Images: each image's repository is named
+	// after its reference's last path element, which matches only images
+	// whose compose image: is a literal. Set Images instead.
+	Refs []string
 
-	Pushed, Skipped []string
+	// Pushed lists the images pushed to the registry and pulled by the
+	// host, Pulled those the registry already had, Skipped those the host
+	// already runs; each sorted.
+	Pushed, Pulled, Skipped []string
 }
 
 func (s *RegistryShip) String() string { return "push and pull images" }
 
+// ContentTag is the tag an image is stored under: its ID (on Docker's
+// image store, the digest of its configuration, which names its layers),
+// so one tag always means one content.
+func ContentTag(imageID string) string {
+	return "c-" + strings.TrimPrefix(imageID, "sha256:")
+}
+
+// shipment is one image that must reach the host through the registry.
+type shipment struct {
+	ref, remoteRef string
+}
+
 // Run implements pipeline.Step.
 func (s *RegistryShip) Run(ctx context.Context, r pipeline.Reporter) error {
-	var auth string
-	for _, ref := range s.Refs {
-		local, err := s.Local.ImageInspect(ctx, ref)
-		if err != nil {
-			return fmt.Errorf("image %s is not on this machine: %w", ref, err)
+	s.Pushed, s.Pulled, s.Skipped = nil, nil, nil
+	work, err := s.plan(ctx)
+	if err != nil || len(work) == 0 {
+		r.Update(fmt.Sprintf("%d already on the host", len(s.Skipped)))
+		return err
+	}
+	creds, err := s.Login(ctx)
+	if err != nil {
+		return err
+	}
+	auth, err := creds.encode()
+	if err != nil {
+		return err
+	}
+	rep := &lockedReporter{r: r}
+	var mu sync.Mutex
+	err = parallel(ctx, len(work), RegistryParallel, func(i int) error {
+		pushed, err := s.ship(ctx, rep, work[i], auth)
+		if err == nil {
+			mu.Lock()
+			if pushed {
+				s.Pushed = append(s.Pushed, work[i].ref)
+			} else {
+				s.Pulled = append(s.Pulled, work[i].ref)
+			}
+			mu.Unlock()
 		}
-		if remote, err := s.Remote.ImageInspect(ctx, ref); err == nil && remote.ID == local.ID {
-			s.Skipped = append(s.Skipped, ref)
+		return err
+	})
+	sort.Strings(s.Pushed)
+	sort.Strings(s.Pulled)
+	r.Update(fmt.Sprintf("%d pushed, %d pulled from the registry, %d already on the host", len(s.Pushed), len(s.Pulled), len(s.Skipped)))
+	return err
+}
+
+// plan returns the images the host lacks, with their registry references.
+func (s *RegistryShip) plan(ctx context.Context) ([]shipment, error) {
+	images := s.Images
+	for _, ref := range s.Refs {
+		images = append(images, Image{Ref: ref, Repository: imageName(ref)})
+	}
+	var work []shipment
+	for _, img := range images {
+		local, err := s.Local.ImageInspect(ctx, img.Ref)
+		if err != nil {
+			return nil, fmt.Errorf("image %s is not on this machine: %w", img.Ref, err)
+		}
+		if remote, err := s.Remote.ImageInspect(ctx, img.Ref); err == nil && remote.ID == local.ID {
+			s.Skipped = append(s.Skipped, img.Ref)
 			continue
 		}
-		repoURL, ok := s.Repos[imageName(ref)]
+		repoURL, ok := s.Repos[img.Repository]
 		if !ok {
-			return fmt.Errorf("image %s has no repository (repositories: %v): run `mlforge up` so the infrastructure creates it", ref, keys(s.Repos))
+			return nil, fmt.Errorf("image %s: no repository %q among the environment's (%s): run `mlforge up` so the infrastructure creates it",
+				img.Ref, img.Repository, strings.Join(keys(s.Repos), ", "))
 		}
-		if auth == "" {
-			creds, err := s.Login(ctx)
-			if err != nil {
-				return err
-			}
-			if auth, err = creds.encode(); err != nil {
-				return err
-			}
+		work = append(work, shipment{ref: img.Ref, remoteRef: repoURL + ":" + ContentTag(local.ID)})
+	}
+	sort.Strings(s.Skipped)
+	return work, nil
+}
+
+// ship gets one image to the host: pushed first unless the repository
+// has its content tag already. It reports whether it pushed.
+func (s *RegistryShip) ship(ctx context.Context, r pipeline.Reporter, w shipment, auth string) (bool, error) {
+	have, err := s.inRegistry(ctx, w.remoteRef, auth)
+	if err != nil {
+		return false, err
+	}
+	if !have {
+		if err := s.push(ctx, r, w, auth); err != nil {
+			return false, err
 		}
-		remoteRef := repoURL + ":c-" + strings.TrimPrefix(local.ID, "sha256:")[:12]
-		r.Update("pushing " + remoteRef)
-		if _, err := s.Local.ImageTag(ctx, client.ImageTagOptions{Source: ref, Target: remoteRef}); err != nil {
-			return err
-		}
-		push, err := s.Local.ImagePush(ctx, remoteRef, client.ImagePushOptions{RegistryAuth: auth})
-		if err != nil {
-			return fmt.Errorf("pushing %s: %w", remoteRef, err)
-		}
-		err = push.Wait(ctx)
-		push.Close()
-		// The registry's tag was only needed for the push: dropping it keeps
-		// one tag per deploy from piling up here (the image keeps its own).
-		_, _ = s.Local.ImageRemove(ctx, remoteRef, client.ImageRemoveOptions{})
-		if err != nil {
-			return fmt.Errorf("pushing %s: %w", remoteRef, err)
-		}
-		r.Update("pulling " + remoteRef + " on the host")
-		pull, err := s.Remote.ImagePull(ctx, remoteRef, client.ImagePullOptions{RegistryAuth: auth})
-		if err != nil {
-			return fmt.Errorf("pulling %s on the host: %w", remoteRef, err)
-		}
+	}
+	r.Update("pulling " + w.remoteRef + " on the host")
+	pull, err := s.Remote.ImagePull(ctx, w.remoteRef, client.ImagePullOptions{RegistryAuth: auth})
+	if err == nil {
 		err = pull.Wait(ctx)
 		pull.Close()
-		if err != nil {
-			return fmt.Errorf("pulling %s on the host: %w", remoteRef, err)
-		}
-		if _, err := s.Remote.ImageTag(ctx, client.ImageTagOptions{Source: remoteRef, Target: ref}); err != nil {
-			return err
-		}
-		_, _ = s.Remote.ImageRemove(ctx, remoteRef, client.ImageRemoveOptions{})
-		s.Pushed = append(s.Pushed, ref)
 	}
-	r.Update(fmt.Sprintf("%d pushed and pulled, %d already there", len(s.Pushed), len(s.Skipped)))
+	if err != nil {
+		return false, fmt.Errorf("pulling %s on the host: %w", w.remoteRef, err)
+	}
+	if _, err := s.Remote.ImageTag(ctx, client.ImageTagOptions{Source: w.remoteRef, Target: w.ref}); err != nil {
+		return false, fmt.Errorf("tagging %s on the host: %w", w.ref, err)
+	}
+	// The registry's name was only needed for the pull.
+	_, _ = s.Remote.ImageRemove(ctx, w.remoteRef, client.ImageRemoveOptions{})
+	return !have, nil
+}
+
+// inRegistry asks the registry (through this machine's engine, which
+// knows how to reach it) whether it holds ref.
+func (s *RegistryShip) inRegistry(ctx context.Context, ref, auth string) (bool, error) {
+	_, err := s.Local.DistributionInspect(ctx, ref, client.DistributionInspectOptions{EncodedRegistryAuth: auth})
+	switch {
+	case err == nil:
+		return true, nil
+	case cerrdefs.IsNotFound(err):
+		return false, nil
+	}
+	return false, fmt.Errorf("asking the registry for %s: %w", ref, err)
+}
+
+// push pushes the image under its registry reference; the engine sends
+// only the layers the repository lacks.
+func (s *RegistryShip) push(ctx context.Context, r pipeline.Reporter, w shipment, auth string) error {
+	r.Update("pushing " + w.remoteRef)
+	if _, err := s.Local.ImageTag(ctx, client.ImageTagOptions{Source: w.ref, Target: w.remoteRef}); err != nil {
+		return fmt.Errorf("tagging %s: %w", w.remoteRef, err)
+	}
+	// The registry's name is only needed for the push: dropping it keeps
+	// one tag per deploy from piling up here (the image keeps its own).
+	defer func() { _, _ = s.Local.ImageRemove(ctx, w.remoteRef, client.ImageRemoveOptions{}) }()
+	push, err := s.Local.ImagePush(ctx, w.remoteRef, client.ImagePushOptions{RegistryAuth: auth})
+	if err == nil {
+		err = push.Wait(ctx)
+		push.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("pushing %s: %w", w.remoteRef, err)
+	}
 	return nil
 }
 
@@ -127,5 +224,6 @@ func keys(m map[string]string) []string {
 	for k := range m {
 		out = append(out, k)
 	}
+	sort.Strings(out)
 	return out
 }

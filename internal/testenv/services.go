@@ -62,22 +62,3 @@ func Moto(t testing.TB) string {
 	}
 	return endpoint
 }
-
-// Registry starts a Docker distribution registry (Debian's docker-registry)
-// on a 127.0.0.1 port with storage in the test's temp dir, and returns
-// its address (host:port). Engines treat loopback registries as insecure,
-// so no TLS is needed.
-func Registry(t testing.TB) string {
-	t.Helper()
-	bin := RequireTool(t, "docker-registry")
-	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
-	dir := t.TempDir()
-	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n",
-		filepath.Join(dir, "data"), addr)
-	path := filepath.Join(dir, "config.yml")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	startServer(t, "http://"+addr+"/v2/", bin, "serve", path)
-	return addr
-}

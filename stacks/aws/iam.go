@@ -25,7 +25,7 @@ var ecrPushPull = []string{
 // read and write only this bucket and push and pull only these repositories;
 // ecr:GetAuthorizationToken cannot be scoped and is granted on "*".
 func hostProfile(ctx *pulumi.Context, c Config, bucket *s3.BucketV2, repos []*ecr.Repository) (*iam.InstanceProfile, error) {
-	name := c.prefix() + "-host"
+	name := c.roleName()
 	assume, _ := json.Marshal(map[string]any{
 		"Version": "2012-10-17",
 		"Statement": []any{map[string]any{

@@ -21,6 +21,12 @@ type Planned struct {
 	Inputs map[string]any `json:"inputs"`
 	// IgnoreChanges lists inputs whose later changes leave the resource as is.
 	IgnoreChanges []string `json:"ignoreChanges,omitempty"`
+	// Import is the id of an existing resource the program adopts.
+	Import string `json:"import,omitempty"`
+	// Retain is set when destroying the stack leaves the resource in place.
+	Retain bool `json:"retainOnDelete,omitempty"`
+	// DeleteBeforeReplace is set when a replacement removes the old resource first.
+	DeleteBeforeReplace bool `json:"deleteBeforeReplace,omitempty"`
 
 	raw resource.PropertyMap
 }
@@ -36,7 +42,12 @@ type Plan struct {
 // no credentials. Values AWS would compute (ARNs, addresses) are
 // placeholders; secrets are shown as "[secret]".
 func PlanOffline(c Config, region string) (*Plan, error) {
-	m := &mockCloud{region: region}
+	return planIn(c, &mockCloud{region: region})
+}
+
+// planIn runs the program against the mock cloud m, which may hold what
+// an earlier deployment left (tests of adoption).
+func planIn(c Config, m *mockCloud) (*Plan, error) {
 	var outputs map[string]any
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		outs, err := build(ctx, c)
@@ -74,30 +85,88 @@ func PlanOffline(c Config, region string) (*Plan, error) {
 	return &Plan{Resources: res, Outputs: outputs}, nil
 }
 
-// mockCloud answers the program's registrations and invokes.
+// mockCloud answers the program's registrations and invokes. Offline it
+// holds nothing; tests put in what an earlier deployment left behind.
 type mockCloud struct {
 	region    string
 	mu        sync.Mutex
 	resources []Planned
+
+	volumes  []mockVolume // EBS volumes tagged as this environment's data
+	buckets  []string     // buckets tagged as this environment's artifacts
+	hostZone string       // zone of a running host found by its tags
+	zones    []string     // zones offering the instance type (default: the region's a, b, c)
+}
+
+// mockVolume is an existing EBS volume.
+type mockVolume struct {
+	id, zone string
+	size     int
 }
 
 func (m *mockCloud) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	res := func(v map[string]any) (resource.PropertyMap, error) { return resource.NewPropertyMapFromMap(v), nil }
 	switch args.Token {
 	case "aws:ssm/getParameter:getParameter":
 		name := args.Args["name"].StringValue()
-		return resource.NewPropertyMapFromMap(map[string]any{
+		return res(map[string]any{
 			"name": name, "type": "String", "value": "ami-0123456789abcdef0",
 			"insecureValue": "ami-0123456789abcdef0", "arn": "arn:aws:ssm:" + m.region + "::parameter" + name,
-		}), nil
+		})
+	case "aws:ebs/getEbsVolumes:getEbsVolumes":
+		ids := []any{}
+		for _, v := range m.volumes {
+			ids = append(ids, v.id)
+		}
+		return res(map[string]any{"id": m.region, "ids": ids})
+	case "aws:ebs/getVolume:getVolume":
+		for _, v := range m.volumes {
+			return res(map[string]any{"id": v.id, "volumeId": v.id, "availabilityZone": v.zone, "size": v.size,
+				"encrypted": true, "volumeType": "gp3"})
+		}
+	case "aws:ec2/getInstances:getInstances":
+		ids := []any{}
+		if m.hostZone != "" {
+			ids = append(ids, "i-0aaaaaaaaaaaaaaaa")
+		}
+		return res(map[string]any{"id": m.region, "ids": ids})
+	case "aws:ec2/getInstance:getInstance":
+		return res(map[string]any{"id": "i-0aaaaaaaaaaaaaaaa", "availabilityZone": m.hostZone})
+	case "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings":
+		return m.offerings()
+	case "aws:resourcegroupstaggingapi/getResources:getResources":
+		list := []any{}
+		for _, b := range m.buckets {
+			list = append(list, map[string]any{"resourceArn": "arn:aws:s3:::" + b, "tags": map[string]any{roleTag: roleBucket}})
+		}
+		return res(map[string]any{"id": m.region, "resourceTagMappingLists": list})
+	case "aws:s3/getBucket:getBucket":
+		b := args.Args["bucket"].StringValue()
+		return res(map[string]any{"id": b, "bucket": b, "arn": "arn:aws:s3:::" + b, "region": m.region})
 	}
 	return nil, fmt.Errorf("offline plan: no mock for %s", args.Token)
+}
+
+func (m *mockCloud) offerings() (resource.PropertyMap, error) {
+	zones := m.zones
+	if zones == nil {
+		zones = []string{m.region + "b", m.region + "a", m.region + "c"}
+	}
+	locs := []any{}
+	for _, z := range zones {
+		locs = append(locs, z)
+	}
+	return resource.NewPropertyMapFromMap(map[string]any{"id": m.region, "locations": locs, "locationTypes": []any{}, "instanceTypes": []any{}}), nil
 }
 
 func (m *mockCloud) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	m.mu.Lock()
 	p := Planned{Type: args.TypeToken, Name: args.Name, Inputs: plain(args.Inputs), raw: args.Inputs}
-	if args.RegisterRPC != nil {
-		p.IgnoreChanges = args.RegisterRPC.GetIgnoreChanges()
+	if rpc := args.RegisterRPC; rpc != nil {
+		p.IgnoreChanges = rpc.GetIgnoreChanges()
+		p.Import = rpc.GetImportId()
+		p.Retain = rpc.GetRetainOnDelete()
+		p.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
 	}
 	m.resources = append(m.resources, p)
 	m.mu.Unlock()
@@ -107,6 +176,9 @@ func (m *mockCloud) NewResource(args pulumi.MockResourceArgs) (string, resource.
 	switch args.TypeToken {
 	case "aws:s3/bucketV2:BucketV2":
 		id = prefixOr(args.Inputs, "bucketPrefix", args.Name) + "0123456789"
+		if args.ID != "" {
+			id = args.ID
+		}
 		set("bucket", id)
 		set("arn", "arn:aws:s3:::"+id)
 	case "aws:ecr/repository:Repository":
@@ -123,8 +195,21 @@ func (m *mockCloud) NewResource(args pulumi.MockResourceArgs) (string, resource.
 		id = "sg-0123456789abcdef0"
 	case "aws:ec2/instance:Instance":
 		id = "i-0123456789abcdef0"
+		if i := strings.LastIndex(args.Name, "-worker-"); i > 0 {
+			id = "i-0123456789abcd" + fmt.Sprintf("%03s", args.Name[i+len("-worker-"):])
+		}
 		set("publicIp", "198.51.100.10")
+		set("privateIp", "172.31.0.10")
 		set("publicDns", "ec2-198-51-100-10."+m.region+".compute.amazonaws.com")
+		set("spotInstanceRequestId", "")
+		if _, spot := args.Inputs["instanceMarketOptions"]; spot {
+			set("spotInstanceRequestId", "sir-"+strings.TrimPrefix(id, "i-0123456789"))
+		}
+	case "aws:ebs/volume:Volume":
+		id = "vol-0123456789abcdef0"
+		if args.ID != "" {
+			id = args.ID
+		}
 	}
 	return id, out, nil
 }

@@ -9,10 +9,23 @@ const (
 	OutInstanceID         = "instanceId"
 	OutPublicIP           = "publicIp"
 	OutPublicDNS          = "publicDns"
+	OutPrivateIP          = "privateIp" // the manager's address inside the VPC (workers join the swarm there)
 	OutSSHUser            = "sshUser"
 	OutHostKeyFingerprint = "hostKeyFingerprint"
+	OutHostKey            = "hostKey" // the manager's public host key, when Config.HostKey is set
 	OutBucket             = "bucketName"
 	OutRepositoryURLs     = "repositoryUrls"
+	OutDataVolumeID       = "dataVolumeId" // DataDevices(id) are its paths on the manager
+	OutAvailabilityZone   = "availabilityZone"
+	// OutSpotRequestIDs lists the persistent spot requests of the hosts
+	// (manager first; empty strings for on-demand hosts).
+	OutSpotRequestIDs = "spotRequestIds"
+	// OutWorkers lists the workers in order: name, instanceId, publicIp,
+	// privateIp, publicDns, hostKey, hostKeyFingerprint, spotRequestId.
+	OutWorkers = "workers"
+	// OutUserDataBytes is the size of each host's user data as EC2 gets
+	// it (at most UserDataMax), keyed by host name.
+	OutUserDataBytes = "userDataBytes"
 )
 
 // Program returns the Pulumi program of one environment. The config is
@@ -35,6 +48,10 @@ func build(ctx *pulumi.Context, c Config) (pulumi.Map, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	where, err := place(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	// Data outlives the stack unless the user asked to delete it.
 	data := []pulumi.ResourceOption{pulumi.RetainOnDelete(!c.DeleteData)}
 	bucket, err := artifactBucket(ctx, c, data...)
@@ -42,6 +59,10 @@ func build(ctx *pulumi.Context, c Config) (pulumi.Map, error) {
 		return nil, err
 	}
 	repos, err := repositories(ctx, c, data...)
+	if err != nil {
+		return nil, err
+	}
+	vol, err := dataVolume(ctx, c, where)
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +78,12 @@ func build(ctx *pulumi.Context, c Config) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	inst, err := host(ctx, c, sg, key, profile)
+	shared := hostShared{ami: amiID(ctx, c), sg: sg, key: key, profile: profile, zone: where.zone}
+	inst, size, err := manager(ctx, c, shared, vol)
+	if err != nil {
+		return nil, err
+	}
+	ws, err := workers(ctx, c, shared)
 	if err != nil {
 		return nil, err
 	}
@@ -65,13 +91,24 @@ func build(ctx *pulumi.Context, c Config) (pulumi.Map, error) {
 	for i, img := range c.Images {
 		urls[img] = repos[i].RepositoryUrl
 	}
+	spot := pulumi.Array{inst.SpotInstanceRequestId}
+	for _, w := range ws {
+		spot = append(spot, w.(pulumi.Map)["spotRequestId"])
+	}
 	return pulumi.Map{
 		OutInstanceID:         inst.ID(),
 		OutPublicIP:           inst.PublicIp,
 		OutPublicDNS:          inst.PublicDns,
+		OutPrivateIP:          inst.PrivateIp,
 		OutSSHUser:            pulumi.String(c.SSHUser),
 		OutHostKeyFingerprint: pulumi.String(c.HostKeyFingerprint),
+		OutHostKey:            pulumi.String(c.HostKey),
 		OutBucket:             bucket.Bucket,
 		OutRepositoryURLs:     urls,
+		OutDataVolumeID:       vol.ID(),
+		OutAvailabilityZone:   pulumi.String(where.zone),
+		OutSpotRequestIDs:     spot,
+		OutWorkers:            ws,
+		OutUserDataBytes:      c.userDataSizes(size),
 	}, nil
 }

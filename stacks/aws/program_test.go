@@ -1,7 +1,11 @@
 package aws
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 )
@@ -17,6 +21,24 @@ func testConfig() Config {
 		HostKeyFingerprint: "SHA256:" + strings.Repeat("A", 43),
 		UserData:           testUserData,
 	}
+}
+
+// gunzipBase64 decodes user data as EC2 gets it (base64 of gzip).
+func gunzipBase64(t *testing.T, s string) string {
+	t.Helper()
+	raw, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("user data is not gzip-compressed: %v", err)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func plan(t *testing.T, c Config) *Plan {
@@ -80,22 +102,28 @@ func TestInstancePolicy(t *testing.T) {
 		"rootBlockDevice.volumeSize":              float64(50),
 		"instanceType":                            "t3.large",
 		"ami":                                     "ami-0123456789abcdef0",
-		"userData":                                "[secret]",
+		"userDataBase64":                          "[secret]",
+		"userData":                                nil,
 		"userDataReplaceOnChange":                 nil,
+		"instanceInitiatedShutdownBehavior":       "stop",
+		"availabilityZone":                        "eu-west-1a",
 	} {
 		if got := get(t, inst, path); got != want {
 			t.Errorf("instance %s = %v, want %v", path, got, want)
 		}
 	}
-	if got := strings.Join(inst.IgnoreChanges, ","); got != "ami,userData,keyName" {
-		t.Errorf("instance ignoreChanges = %q: a new AMI, bootstrap script or key would replace the host", got)
+	if got := strings.Join(inst.IgnoreChanges, ","); got != "ami,userData,userDataBase64,keyName,availabilityZone" {
+		t.Errorf("instance ignoreChanges = %q: a new AMI, bootstrap script, key or zone would replace the host", got)
 	}
 	if _, spot := inst.Inputs["instanceMarketOptions"]; spot {
 		t.Error("instance: spot options set without aws.spot")
 	}
-	ud := inst.raw["userData"]
-	if !ud.IsSecret() || ud.SecretValue().Element.StringValue() != testUserData {
-		t.Errorf("instance userData: want the bootstrap cloud-init as a secret, got %v", ud)
+	ud := inst.raw["userDataBase64"]
+	if !ud.IsSecret() {
+		t.Fatalf("instance userDataBase64: want a secret, got %v", ud)
+	}
+	if got := gunzipBase64(t, ud.SecretValue().Element.StringValue()); got != testUserData {
+		t.Errorf("instance user data: want the bootstrap cloud-init gzip-compressed, got %q", got)
 	}
 }
 
@@ -103,8 +131,15 @@ func TestSpotGPUAndArm(t *testing.T) {
 	c := testConfig()
 	c.Spot, c.InstanceType = true, "g5.xlarge"
 	inst := one(t, plan(t, c), "aws:ec2/instance:Instance")
-	if got := get(t, inst, "instanceMarketOptions.marketType"); got != "spot" {
-		t.Errorf("spot: marketType = %v", got)
+	for path, want := range map[string]any{
+		"instanceMarketOptions.marketType":                               "spot",
+		"instanceMarketOptions.spotOptions.spotInstanceType":             "persistent",
+		"instanceMarketOptions.spotOptions.instanceInterruptionBehavior": "stop",
+		"instanceInitiatedShutdownBehavior":                              "stop",
+	} {
+		if got := get(t, inst, path); got != want {
+			t.Errorf("spot: %s = %v, want %v (an interruption must stop the host, keeping its volumes)", path, got, want)
+		}
 	}
 	for typ, want := range map[string]string{"g5.xlarge": "amd64", "t4g.large": "arm64", "c7gn.2xlarge": "arm64", "g5g.xlarge": "arm64", "g4dn.xlarge": "amd64", "m7i-flex.large": "amd64"} {
 		if got := Arch(typ); got != want {
@@ -273,12 +308,13 @@ var untaggable = map[string]bool{
 	"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2":                       true,
 	"aws:ecr/lifecyclePolicy:LifecyclePolicy":                                                    true,
 	"aws:iam/rolePolicy:RolePolicy":                                                              true,
+	"aws:ec2/volumeAttachment:VolumeAttachment":                                                  true,
 }
 
 func TestTagsOnEveryResource(t *testing.T) {
 	p := plan(t, testConfig())
-	if len(p.Resources) != 16 {
-		t.Errorf("resources: got %d, want 16", len(p.Resources))
+	if len(p.Resources) != 18 {
+		t.Errorf("resources: got %d, want 18", len(p.Resources))
 	}
 	for _, r := range p.Resources {
 		if untaggable[r.Type] {
@@ -293,7 +329,8 @@ func TestTagsOnEveryResource(t *testing.T) {
 
 func TestOutputs(t *testing.T) {
 	p := plan(t, testConfig())
-	for _, k := range []string{OutInstanceID, OutPublicIP, OutPublicDNS, OutSSHUser, OutHostKeyFingerprint, OutBucket, OutRepositoryURLs} {
+	for _, k := range []string{OutInstanceID, OutPublicIP, OutPublicDNS, OutPrivateIP, OutSSHUser, OutHostKeyFingerprint, OutHostKey,
+		OutBucket, OutRepositoryURLs, OutDataVolumeID, OutAvailabilityZone, OutSpotRequestIDs, OutWorkers, OutUserDataBytes} {
 		if _, ok := p.Outputs[k]; !ok {
 			t.Errorf("output %s missing: %v", k, p.Outputs)
 		}

@@ -20,7 +20,7 @@ func repositories(ctx *pulumi.Context, c Config, opts ...pulumi.ResourceOption) 
 	}
 	var repos []*ecr.Repository
 	for _, img := range c.Images {
-		name := c.prefix() + "-" + img
+		name := c.repositoryName(img)
 		repo, err := ecr.NewRepository(ctx, name, &ecr.RepositoryArgs{
 			ImageTagMutability:         pulumi.String("IMMUTABLE"),
 			ImageScanningConfiguration: &ecr.RepositoryImageScanningConfigurationArgs{ScanOnPush: pulumi.Bool(true)},
