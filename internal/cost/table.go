@@ -21,6 +21,12 @@ import (
 // (365 days × 24 h / 12, rounded).
 const HoursPerMonth = 730
 
+// Source is where the table's prices come from, as the generator writes it.
+const Source = "AWS Price List API, offer index AmazonEC2/AmazonS3/AmazonECR (https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/index.json): on-demand, Linux, shared tenancy; gp3 storage, S3 Standard first 50 TB tier, ECR storage"
+
+// Regenerate is the command that rewrites the table from the price list.
+const Regenerate = "go run ./internal/cost/gen"
+
 // TableVersion is the version of the table's format this package reads.
 const TableVersion = 1
 

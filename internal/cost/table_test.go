@@ -54,6 +54,9 @@ func TestDefaultTableCoversWhatMlforgeOffers(t *testing.T) {
 			t.Errorf("family %s has no spot discount", fam)
 		}
 	}
+	if tab.Source != Source || tab.Regenerate != Regenerate {
+		t.Errorf("source %q / regenerate %q differ from what the generator writes", tab.Source, tab.Regenerate)
+	}
 	if p, _ := tab.OnDemand("us-east-1", "t3.large"); p != 0.0832 {
 		t.Errorf("us-east-1 t3.large = %v, the list price is 0.0832", p)
 	}
