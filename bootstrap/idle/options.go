@@ -135,32 +135,48 @@ func (o Options) withDefaults() Options {
 // Validate checks the options after defaults, naming the field at fault.
 func (o Options) Validate() error {
 	o = o.withDefaults()
+	for _, check := range []func() error{o.validateDurations, o.validateNames, o.validateEndpoints} {
+		if err := check(); err != nil {
+			return fmt.Errorf("idle stop: %w", err)
+		}
+	}
+	return nil
+}
+
+func (o Options) validateDurations() error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
 	}{{"Timeout", o.Timeout}, {"Interval", o.Interval}, {"StallLimit", o.StallLimit}, {"SpotPoll", o.SpotPoll}, {"ComposeGrace", o.ComposeGrace}} {
 		if d.v < time.Second {
-			return fmt.Errorf("idle stop: %s %s is below one second", d.name, d.v)
+			return fmt.Errorf("%s %s is below one second", d.name, d.v)
 		}
 	}
 	if o.CPUThreshold < 1 || o.CPUThreshold > 100 || o.GPUThreshold < 1 || o.GPUThreshold > 100 {
-		return fmt.Errorf("idle stop: CPU and GPU thresholds %d%% and %d%% must be 1-100", o.CPUThreshold, o.GPUThreshold)
+		return fmt.Errorf("CPU and GPU thresholds %d%% and %d%% must be 1-100", o.CPUThreshold, o.GPUThreshold)
 	}
-	if o.Project != "" && !projectRe.MatchString(o.Project) {
-		return fmt.Errorf("idle stop: %q is not a compose project name", o.Project)
+	return nil
+}
+
+func (o Options) validateNames() error {
+	switch {
+	case o.Project != "" && !projectRe.MatchString(o.Project):
+		return fmt.Errorf("%q is not a compose project name", o.Project)
+	case o.Spot && o.Project == "":
+		return fmt.Errorf("Spot needs the compose Project to stop on an interruption notice")
+	case !labelRe.MatchString(o.JobLabel):
+		return fmt.Errorf("job label %q may hold only letters, digits, dots, dashes and underscores", o.JobLabel)
+	case (o.ModelMetricsURL == "") != (o.ModelCounter == ""):
+		return fmt.Errorf("set both ModelMetricsURL and ModelCounter, or neither")
+	case o.ModelCounter != "" && !counterRe.MatchString(o.ModelCounter):
+		return fmt.Errorf("%q is not a Prometheus metric name", o.ModelCounter)
+	case strings.TrimSpace(o.StopCommand) == "" || strings.ContainsAny(o.StopCommand, "\n\r"):
+		return fmt.Errorf("StopCommand must be one line")
 	}
-	if o.Spot && o.Project == "" {
-		return fmt.Errorf("idle stop: Spot needs the compose Project to stop on an interruption notice")
-	}
-	if !labelRe.MatchString(o.JobLabel) {
-		return fmt.Errorf("idle stop: job label %q may hold only letters, digits, dots, dashes and underscores", o.JobLabel)
-	}
-	if (o.ModelMetricsURL == "") != (o.ModelCounter == "") {
-		return fmt.Errorf("idle stop: set both ModelMetricsURL and ModelCounter, or neither")
-	}
-	if o.ModelCounter != "" && !counterRe.MatchString(o.ModelCounter) {
-		return fmt.Errorf("idle stop: %q is not a Prometheus metric name", o.ModelCounter)
-	}
+	return nil
+}
+
+func (o Options) validateEndpoints() error {
 	for _, u := range []struct{ name, v string }{{"ModelMetricsURL", o.ModelMetricsURL}, {"IMDSURL", o.IMDSURL}} {
 		if err := checkURL(u.name, u.v); err != nil {
 			return err
@@ -168,11 +184,8 @@ func (o Options) Validate() error {
 	}
 	for _, p := range o.SSHPorts {
 		if p < 1 || p > 65535 {
-			return fmt.Errorf("idle stop: SSH port %d is not 1-65535", p)
+			return fmt.Errorf("SSH port %d is not 1-65535", p)
 		}
-	}
-	if strings.TrimSpace(o.StopCommand) == "" || strings.ContainsAny(o.StopCommand, "\n\r") {
-		return fmt.Errorf("idle stop: StopCommand must be one line")
 	}
 	return nil
 }
@@ -183,7 +196,7 @@ func checkURL(name, v string) error {
 	}
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(v, " '\"\\`$") {
-		return fmt.Errorf("idle stop: %s %q is not an http URL", name, v)
+		return fmt.Errorf("%s %q is not an http URL", name, v)
 	}
 	return nil
 }
