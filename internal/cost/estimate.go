@@ -20,6 +20,9 @@ type Input struct {
 	// repositories' size, measured or assumed.
 	BucketGB       float64
 	RepositoriesGB float64
+	// PublicIPv4 says each instance has a public IPv4 address while it
+	// runs (mlforge's hosts do; a stopped host gives its address back).
+	PublicIPv4 bool
 	// Stopped prices a stopped environment: no compute, storage only.
 	Stopped bool
 }
@@ -85,6 +88,9 @@ func (t *Table) Estimate(in Input) (Estimate, error) {
 	instances := 1 + in.Workers
 	if !in.Stopped {
 		est.add(t.instanceLine(in, instances))
+		if in.PublicIPv4 {
+			est.add(t.ipv4Line(in.Region, instances))
+		}
 	}
 	storage, ok := t.StorageIn(in.Region)
 	if in.RootGiB > 0 {
@@ -134,6 +140,16 @@ func (t *Table) instanceLine(in Input, count int) Line {
 	l.Known, l.UnitPrice = true, price
 	l.PerHour = price * float64(count)
 	l.PerMonth = l.PerHour * HoursPerMonth
+	return l
+}
+
+func (t *Table) ipv4Line(region string, count int) Line {
+	l := Line{Item: "Public IPv4 address", Quantity: float64(count), Unit: "address", PriceUnit: "hour"}
+	if r, ok := t.Regions[region]; ok {
+		l.Known, l.UnitPrice = true, r.PublicIPv4Hour
+		l.PerHour = r.PublicIPv4Hour * float64(count)
+		l.PerMonth = l.PerHour * HoursPerMonth
+	}
 	return l
 }
 

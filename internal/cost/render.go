@@ -69,10 +69,12 @@ func quantity(l Line) string {
 		q = strconv.FormatFloat(l.Quantity, 'f', 1, 64)
 	}
 	switch {
-	case l.Unit == "instance" && l.Quantity == 1:
-		return "1 instance"
+	case (l.Unit == "instance" || l.Unit == "address") && l.Quantity == 1:
+		return "1 " + l.Unit
 	case l.Unit == "instance":
 		return q + " instances"
+	case l.Unit == "address":
+		return q + " addresses"
 	}
 	return q + " " + l.Unit
 }

@@ -34,8 +34,10 @@ func TestRenderGolden(t *testing.T) {
 		name string
 		in   Input
 	}{
-		{"taxi", taxi},
-		{"spot-workers", with(taxi, func(in *Input) { in.Spot, in.Workers, in.DataGiB, in.InstanceType = true, 2, 200, "g5.xlarge" })},
+		{"taxi", with(taxi, func(in *Input) { in.PublicIPv4 = true })},
+		{"spot-workers", with(taxi, func(in *Input) {
+			in.Spot, in.Workers, in.DataGiB, in.InstanceType, in.PublicIPv4 = true, 2, 200, "g5.xlarge", true
+		})},
 		{"stopped", with(taxi, func(in *Input) { in.Stopped, in.BucketGB = true, 2.5 })},
 		{"unknown-type", with(taxi, func(in *Input) { in.InstanceType = "g9.xlarge" })},
 	} {

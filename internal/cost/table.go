@@ -22,7 +22,7 @@ import (
 const HoursPerMonth = 730
 
 // Source is where the table's prices come from, as the generator writes it.
-const Source = "AWS Price List API, offer index AmazonEC2/AmazonS3/AmazonECR (https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/index.json): on-demand, Linux, shared tenancy; gp3 storage, S3 Standard first 50 TB tier, ECR storage"
+const Source = "AWS Price List API, offer index AmazonEC2/AmazonS3/AmazonECR/AmazonVPC (https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/index.json): on-demand, Linux, shared tenancy; gp3 storage, S3 Standard first 50 TB tier, ECR storage, public IPv4 (AmazonVPC)"
 
 // Regenerate is the command that rewrites the table from the price list.
 const Regenerate = "go run ./internal/cost/gen"
@@ -54,6 +54,9 @@ type Spot struct {
 // Region holds one region's prices.
 type Region struct {
 	Storage Storage `json:"storage"`
+	// PublicIPv4Hour is the price of a public IPv4 address per hour (each
+	// running host has one; AWS bills them since February 2024).
+	PublicIPv4Hour float64 `json:"publicIPv4Hour"`
 	// Instances maps an instance type to its on-demand Linux price per hour.
 	Instances map[string]float64 `json:"instances"`
 }
@@ -128,9 +131,9 @@ func (r Region) validate(name string) error {
 		field string
 		v     float64
 	}{{"gp3GBMonth", s.GP3GBMonth}, {"gp3IOPSMonth", s.GP3IOPSMonth}, {"gp3ThroughputMiBpsMonth", s.GP3ThroughputMiBpsMonth},
-		{"s3StandardGBMonth", s.S3StandardGBMonth}, {"ecrGBMonth", s.ECRGBMonth}} {
+		{"s3StandardGBMonth", s.S3StandardGBMonth}, {"ecrGBMonth", s.ECRGBMonth}, {"publicIPv4Hour", r.PublicIPv4Hour}} {
 		if p.v <= 0 {
-			return fmt.Errorf("price table: %s storage.%s is %v, want a price above 0", name, p.field, p.v)
+			return fmt.Errorf("price table: %s %s is %v, want a price above 0", name, p.field, p.v)
 		}
 	}
 	for typ, p := range r.Instances {

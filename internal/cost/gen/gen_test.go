@@ -68,8 +68,8 @@ func TestGenerateFromThePriceList(t *testing.T) {
 	out := outWithDiscounts(t)
 	tab, written, log := generate(t, "-base", base, "-out", out, "-regions", "us-east-1,eu-west-2",
 		"-families", "t3,m7i-flex,g5", "-date", "2026-11-21")
-	if *requests != 6 {
-		t.Errorf("%d requests, want 6 (3 services x 2 regions)", *requests)
+	if *requests != 8 {
+		t.Errorf("%d requests, want 8 (4 services x 2 regions)", *requests)
 	}
 	want := map[string]map[string]float64{
 		"us-east-1": {"t3.large": 0.0832, "m7i-flex.large": 0.09576, "g5.xlarge": 1.006},
@@ -93,6 +93,11 @@ func TestGenerateFromThePriceList(t *testing.T) {
 	for region, s := range wantStorage {
 		if got := tab.Regions[region].Storage; got != s {
 			t.Errorf("%s storage = %+v, want %+v", region, got, s)
+		}
+	}
+	for region, r := range tab.Regions {
+		if r.PublicIPv4Hour != 0.005 {
+			t.Errorf("%s public IPv4 = %v, want 0.005 (the in-use address, not NAT gateways)", region, r.PublicIPv4Hour)
 		}
 	}
 	if tab.Date != "2026-11-21" || tab.Source != cost.Source || tab.Regenerate != cost.Regenerate {

@@ -1,6 +1,6 @@
 // Command gen rewrites mlforge's price table (internal/cost/prices.json)
 // from AWS's public price list: the current offer files of AmazonEC2,
-// AmazonS3 and AmazonECR for each region, downloaded without credentials
+// AmazonS3, AmazonECR and AmazonVPC (public IPv4) for each region, downloaded without credentials
 // from https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/SERVICE/current/REGION/index.json
 // and filtered to mlforge's regions and instance families.
 //

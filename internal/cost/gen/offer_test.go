@@ -29,6 +29,7 @@ func TestFiltersKeepWhatAnMlforgeHostPays(t *testing.T) {
 		{"AmazonEC2", gp3Product, []string{"AGP3IOPS0000001", "AGP3STORAGE0001", "AGP3THROUGHPUT1"}},
 		{"AmazonS3", s3Standard, []string{"AS3STANDARD0001"}},
 		{"AmazonECR", ecrStorage, []string{"AECRSTORAGE0001"}},
+		{"AmazonVPC", publicIPv4, []string{"AIPV4INUSE00001"}},
 	} {
 		o := fixture(t, tc.service, "us-east-1", tc.keep)
 		got := sortedSKUs(o)
@@ -90,6 +91,14 @@ func TestSelectionErrors(t *testing.T) {
 		OnDemand: map[string][]dimension{"E1": {{Unit: "GB-Mo", USD: 0.1}}, "E2": {{Unit: "GB-Mo", USD: 0.2}}}}
 	if _, err := storagePrice(two); err == nil || !strings.Contains(err.Error(), "storage SKUs disagree") {
 		t.Errorf("disagreeing storage: %v", err)
+	}
+	twoIPs := &offer{Code: "AmazonVPC", Products: map[string]product{"V1": {SKU: "V1"}, "V2": {SKU: "V2"}},
+		OnDemand: map[string][]dimension{"V1": {{Unit: "Hrs", USD: 0.005}}, "V2": {{Unit: "Hrs", USD: 0.006}}}}
+	if _, err := hourlyPrice(twoIPs); err == nil || !strings.Contains(err.Error(), "SKUs disagree") {
+		t.Errorf("disagreeing IPv4 prices: %v", err)
+	}
+	if _, err := hourlyPrice(&offer{Code: "AmazonVPC"}); err == nil || !strings.Contains(err.Error(), "no price per hour") {
+		t.Errorf("no IPv4 price: %v", err)
 	}
 }
 

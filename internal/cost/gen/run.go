@@ -67,6 +67,10 @@ func regionPrices(ctx context.Context, o options, region string) (cost.Region, [
 	if err != nil {
 		return cost.Region{}, nil, err
 	}
+	vpc, err := load(ctx, o.Src, "AmazonVPC", region, publicIPv4)
+	if err != nil {
+		return cost.Region{}, nil, err
+	}
 	r := cost.Region{Instances: instances, Storage: cost.Storage{GP3GBMonth: g.gbMonth, GP3IOPSMonth: g.iopsMonth, GP3ThroughputMiBpsMonth: g.mibpsMonth}}
 	if r.Storage.S3StandardGBMonth, err = storagePrice(s3); err != nil {
 		return r, nil, fmt.Errorf("%s: %w", region, err)
@@ -74,7 +78,10 @@ func regionPrices(ctx context.Context, o options, region string) (cost.Region, [
 	if r.Storage.ECRGBMonth, err = storagePrice(ecr); err != nil {
 		return r, nil, fmt.Errorf("%s: %w", region, err)
 	}
-	return r, []string{ec2.PublicationDate, s3.PublicationDate, ecr.PublicationDate}, nil
+	if r.PublicIPv4Hour, err = hourlyPrice(vpc); err != nil {
+		return r, nil, fmt.Errorf("%s: %w", region, err)
+	}
+	return r, []string{ec2.PublicationDate, s3.PublicationDate, ecr.PublicationDate, vpc.PublicationDate}, nil
 }
 
 // load reads one offer file and checks it is the service's, for region.

@@ -39,6 +39,30 @@ func ecrStorage(p product) bool {
 	return strings.HasSuffix(p.Attributes["usagetype"], "TimedStorage-ByteHrs")
 }
 
+// publicIPv4 keeps the hourly charge of an in-use public IPv4 address.
+func publicIPv4(p product) bool {
+	return strings.HasSuffix(p.Attributes["usagetype"], "PublicIPv4:InUseAddress")
+}
+
+// hourlyPrice is the one on-demand price per hour of the kept products.
+func hourlyPrice(o *offer) (float64, error) {
+	var found float64
+	for _, sku := range sortedSKUs(o) {
+		v, err := o.price(sku, "Hrs")
+		if err != nil {
+			return 0, err
+		}
+		if found != 0 && v != found {
+			return 0, fmt.Errorf("%s: SKUs disagree (%v and %v per hour); tighten the filter in select.go", o.Code, found, v)
+		}
+		found = v
+	}
+	if found <= 0 {
+		return 0, fmt.Errorf("%s: no price per hour", o.Code)
+	}
+	return found, nil
+}
+
 // price is a SKU's first-tier on-demand price in unit (compared without
 // case: the price list writes both "GB-Mo" and "GB-month"-style units).
 func (o *offer) price(sku, unit string) (float64, error) {
