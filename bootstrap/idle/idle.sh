@@ -50,7 +50,22 @@ human() {
 # clean keeps text safe inside the JSON and state files.
 clean() { printf '%s' "$*" | tr -cd 'A-Za-z0-9 _.:,;%/()=+@-'; }
 add() { reasons="${reasons:+$reasons; }$*"; }
-sval() { sed -n "s/^$1=//p" "$STATE" 2>/dev/null | head -n 1; }
+# read_state loads the last check's state with shell builtins only.
+read_state() {
+	st_boot='' st_last='' st_reason='' st_cpu_total='' st_cpu_idle='' st_model='' st_active=''
+	[ -r "$STATE" ] || return 0
+	while IFS='=' read -r k v; do
+		case $k in
+		boot) st_boot=$v ;;
+		last_activity) st_last=$v ;;
+		reason) st_reason=$v ;;
+		cpu_total) st_cpu_total=$v ;;
+		cpu_idle) st_cpu_idle=$v ;;
+		model) st_model=$v ;;
+		active) st_active=$v ;;
+		esac
+	done <"$STATE"
+}
 
 # --- signals of activity ------------------------------------------------
 
@@ -185,9 +200,8 @@ check() {
 	fi
 	now=$(date +%s)
 	boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo none)
-	st_last=$(sval last_activity) st_reason=$(sval reason) st_cpu_total=$(sval cpu_total)
-	st_cpu_idle=$(sval cpu_idle) st_model=$(sval model) st_active=$(sval active)
-	if [ "$(sval boot)" != "$boot" ] || [ -z "$st_last" ]; then
+	read_state
+	if [ "$st_boot" != "$boot" ] || [ -z "$st_last" ]; then
 		# A fresh boot counts as activity: a started host gets a full period.
 		st_last=$now st_reason=boot st_cpu_total='' st_cpu_idle='' st_model='' st_active=1
 		if [ "$IDLE_OFF" = 1 ]; then log "watching for activity; idle stop is off"
