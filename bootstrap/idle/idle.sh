@@ -102,13 +102,14 @@ job_ids() {
 }
 
 # job_progress prints "EPOCH NAME": when the job last showed progress (its
-# last output line, else its start) and its name.
+# last output line, else its start) and its name. Docker's timestamp leads
+# the line, so a date in the job's own output is not taken for it.
 job_progress() {
 	info=$(docker_api "/containers/$1/json") || return 1
 	name=$(printf '%s' "$info" | grep -o '"Name":"/[^"]*"' | head -n 1 | cut -d'"' -f4 | cut -c2-)
 	t=$(to_epoch "$(printf '%s' "$info" | grep -o '"StartedAt":"[^"]*"' | head -n 1 | cut -d'"' -f4)")
 	last=$(docker_api "/containers/$1/logs?stdout=1&stderr=1&tail=1&timestamps=1" | tr -c '0-9TZ:.\n-' ' ' |
-		grep -o '[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9][.0-9]*Z' | tail -n 1)
+		grep -o '[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9][.0-9]*Z' | head -n 1)
 	if [ -n "$last" ]; then
 		l=$(to_epoch "$last")
 		[ "$l" -le "$t" ] || t=$l
