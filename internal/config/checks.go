@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/mlforge/mlforge/bootstrap/idle"
 	"github.com/mlforge/mlforge/internal/sshx"
 )
 
@@ -25,15 +26,17 @@ var checks = map[string]func(string) error{
 	"cidr":      checkCIDR,
 	"backend":   checkBackend,
 	"secrets":   checkSecrets,
+	"idlestop":  func(s string) error { _, _, err := idle.ParseTimeout(s); return err },
 }
 
 // checkPatterns approximate the named checks in the JSON Schema, so editors
 // flag most mistakes the loader would.
 var checkPatterns = map[string]string{
-	"name":    namePattern,
-	"region":  `^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`,
-	"ec2type": `^[a-z][a-z0-9-]*\.[a-z0-9-]+$`,
-	"cidr":    `^[0-9a-fA-F.:]+/[0-9]{1,3}$`,
+	"name":     namePattern,
+	"region":   `^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`,
+	"ec2type":  `^[a-z][a-z0-9-]*\.[a-z0-9-]+$`,
+	"cidr":     `^[0-9a-fA-F.:]+/[0-9]{1,3}$`,
+	"idlestop": `^(off|([0-9]+h)?([0-9]+m)?)$`,
 }
 
 const namePattern = `^[a-z][a-z0-9-]{0,38}[a-z0-9]$`

@@ -72,6 +72,7 @@ type AWS struct {
 	InstanceType    string   `yaml:"instanceType" default:"t3.large" check:"ec2type" doc:"EC2 instance type (GPU types such as g5.xlarge allowed)."`
 	Spot            bool     `yaml:"spot,omitempty" doc:"Run the host as a spot instance."`
 	VolumeSize      int      `yaml:"volumeSize" default:"50" min:"8" max:"16384" doc:"Root volume size in GiB (encrypted gp3)."`
+	IdleStop        string   `yaml:"idleStop" default:"60m" check:"idlestop" doc:"Stop the instance from inside after this long without activity (model requests, running jobs with a heartbeat, SSH sessions, CPU or GPU load): a duration from 10m to 168h, or off."`
 	AMI             string   `yaml:"ami,omitempty" pattern:"^ami-[0-9a-f]{8,17}$" doc:"AMI id; defaults to Ubuntu 24.04 from the SSM public parameter."`
 	SSHUser         string   `yaml:"sshUser" default:"ubuntu" pattern:"^[a-z_][a-z0-9_-]*$" doc:"Login user of the AMI."`
 	SSHCidrs        []string `yaml:"sshCidrs,omitempty" check:"cidr" doc:"Networks allowed to reach SSH; defaults to the caller's address as a /32."`
