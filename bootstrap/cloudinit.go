@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mlforge/mlforge/bootstrap/idle"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -20,6 +21,8 @@ type CloudInitOptions struct {
 	DataDevices []string
 	// Gzip makes UserData compress the document (see UserData).
 	Gzip bool
+	// Idle, when set, installs the idle-stop agent after Docker.
+	Idle *idle.Options
 }
 
 // UserDataMax is EC2's limit on user data: 16 KB in raw form, before base64
@@ -130,11 +133,36 @@ func CloudInit(opts CloudInitOptions) ([]byte, error) {
 	}}
 	args := Options{Channel: channel, User: opts.User, DataDevices: opts.DataDevices, SkipCloudInitWait: true}.Args()
 	doc["runcmd"] = []any{append([]string{"sh", cloudInitScriptPath}, args...)}
+	if err := addIdle(doc, opts.Idle); err != nil {
+		return nil, fmt.Errorf("cloud-init idle stop: %w", err)
+	}
 	body, err := yaml.Marshal(doc)
 	if err != nil {
 		return nil, fmt.Errorf("rendering cloud-config: %w", err)
 	}
 	return append([]byte("#cloud-config\n"), body...), nil
+}
+
+// addIdle appends the idle-stop agent's files and its install command
+// (after Docker's) to a cloud-config document.
+func addIdle(doc map[string]any, o *idle.Options) error {
+	if o == nil {
+		return nil
+	}
+	files, runcmd, err := idle.CloudInit(*o)
+	if err != nil {
+		return err
+	}
+	wf := doc["write_files"].([]any)
+	for _, f := range files {
+		wf = append(wf, f)
+	}
+	rc := doc["runcmd"].([]any)
+	for _, c := range runcmd {
+		rc = append(rc, c)
+	}
+	doc["write_files"], doc["runcmd"] = wf, rc
+	return nil
 }
 
 // validUser accepts POSIX login names.

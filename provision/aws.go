@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/mlforge/mlforge/bootstrap"
 	"github.com/mlforge/mlforge/internal/config"
 	awsstack "github.com/mlforge/mlforge/stacks/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -74,17 +73,17 @@ func PrepareAWS(ctx context.Context, in AWSInputs) (*AWSSetup, error) {
 		}
 		cidrs = []string{cidr}
 	}
-	ud, err := bootstrap.CloudInit(bootstrap.CloudInitOptions{
-		User: c.AWS.SSHUser, HostKeys: []bootstrap.HostKey{keys.Host}, AuthorizedKeys: []string{keys.PublicKey},
-	})
+	hosts, err := hostUserData(c, keys, in.KeyDir)
 	if err != nil {
-		return nil, fmt.Errorf("rendering the host's cloud-init: %w", err)
+		return nil, err
 	}
 	sc := awsstack.Config{
 		Project: c.Project, Env: c.Env, InstanceType: c.AWS.InstanceType, Spot: c.AWS.Spot,
 		VolumeSize: c.AWS.VolumeSize, AMI: c.AWS.AMI, SSHUser: c.AWS.SSHUser, SSHCidrs: cidrs,
+		AllowWideSSH: c.AWS.AllowWideSSH, DataVolumeSize: c.AWS.DataVolumeSize,
 		Images: images, KeepImages: c.AWS.KeepImages, NoncurrentDays: NoncurrentDays,
-		PublicKey: keys.PublicKey, HostKeyFingerprint: fp, UserData: string(ud), DeleteData: in.DeleteData,
+		PublicKey: keys.PublicKey, HostKey: keys.Host.Public, HostKeyFingerprint: fp,
+		ManagerUserData: hosts.manager, Workers: hosts.workers, DeleteData: in.DeleteData,
 	}
 	if err := sc.Validate(); err != nil {
 		return nil, err

@@ -1,13 +1,18 @@
 package provision
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/mlforge/mlforge/bootstrap"
+	"github.com/mlforge/mlforge/bootstrap/idle"
 	"github.com/mlforge/mlforge/internal/config"
 )
 
@@ -65,8 +70,21 @@ func TestPrepareAWS(t *testing.T) {
 	if sc.InstanceType != "g5.xlarge" || !sc.Spot || !reflect.DeepEqual(sc.SSHCidrs, []string{"203.0.113.9/32"}) || !reflect.DeepEqual(sc.Images, []string{"jobs", "serve"}) {
 		t.Errorf("stack config: %+v", sc)
 	}
-	for _, want := range []string{"#cloud-config", "ssh_keys:", s.Keys.Host.Public, s.Keys.PublicKey, "/var/lib/mlforge/install.sh"} {
-		if !strings.Contains(sc.UserData, want) {
+	raw, err := sc.ManagerUserData([]string{"/dev/xvdf"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raw) > bootstrap.UserDataMax {
+		t.Errorf("user data is %d bytes, over EC2's %d", len(raw), bootstrap.UserDataMax)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("user data is not gzip-compressed: %v", err)
+	}
+	doc, _ := io.ReadAll(zr)
+	for _, want := range []string{"#cloud-config", "ssh_keys:", s.Keys.Host.Public, s.Keys.PublicKey, "/var/lib/mlforge/install.sh",
+		"--data-device", "/dev/xvdf", idle.ScriptPath, "IDLE_TIMEOUT="} {
+		if !strings.Contains(string(doc), want) {
 			t.Errorf("user data lacks %q", want)
 		}
 	}
@@ -115,5 +133,31 @@ func TestPrepareAWSWithoutAddress(t *testing.T) {
 		CallerCIDR: func(context.Context) (string, error) { return "", os.ErrDeadlineExceeded }})
 	if err == nil || !strings.Contains(err.Error(), "aws.sshCidrs") {
 		t.Errorf("want an aws.sshCidrs error, got %v", err)
+	}
+}
+
+func TestPrepareAWSWorkersKeepTheirHostKeys(t *testing.T) {
+	r, dir := testResolved(t, "project: taxi\ntarget: aws\naws:\n  workers: 2\n  idleStop: \"off\"\n")
+	in := AWSInputs{Cfg: r, ProjectDir: dir, KeyDir: filepath.Join(t.TempDir(), "taxi", "dev"),
+		CallerCIDR: func(context.Context) (string, error) { return "203.0.113.9/32", nil }}
+	first, err := PrepareAWS(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := PrepareAWS(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := first.Stack.Workers
+	if len(w) != 2 || w[0].HostKey == w[1].HostKey || w[0].HostKey == first.Keys.Host.Public {
+		t.Fatalf("workers: %+v; want two with host keys of their own", w)
+	}
+	for i := range w {
+		if again.Stack.Workers[i].HostKeyFingerprint != w[i].HostKeyFingerprint {
+			t.Errorf("worker %d's pinned host key changed between runs", i+1)
+		}
+		if len(w[i].UserData) > bootstrap.UserDataMax {
+			t.Errorf("worker %d's user data is %d bytes", i+1, len(w[i].UserData))
+		}
 	}
 }

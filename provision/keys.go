@@ -67,6 +67,24 @@ func EnvKeys(dir string) (*Keys, error) {
 	return k, nil
 }
 
+// WorkerHostKey loads (or generates and keeps) the host key of swarm
+// worker i (0-based), pinned like the manager's.
+func WorkerHostKey(dir string, i int) (bootstrap.HostKey, error) {
+	file := filepath.Join(dir, fmt.Sprintf("ssh_host_ed25519_key.worker-%d", i+1))
+	priv, pub, err := loadPair(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		var k bootstrap.HostKey
+		if k, err = bootstrap.GenerateHostKey(); err == nil {
+			priv, pub = k.PrivatePEM, k.Public
+			err = writePair(file, priv, pub)
+		}
+	}
+	if err != nil {
+		return bootstrap.HostKey{}, fmt.Errorf("worker %d's host key %s: %w", i+1, file, err)
+	}
+	return bootstrap.HostKey{Type: "ed25519", PrivatePEM: priv, Public: pub}, nil
+}
+
 // LoadKeys loads the keys of the environment at dir and generates
 // nothing: commands that only reach an existing host use it.
 func LoadKeys(dir string) (*Keys, error) {

@@ -49,7 +49,10 @@ type Service struct {
 	Health  string `yaml:"health,omitempty" pattern:"^/" doc:"HTTP path answering 200 when the service is ready (e.g. /health)."`
 	Title   string `yaml:"title,omitempty" doc:"Name shown in the endpoints table (e.g. MLflow UI)."`
 	Model   string `yaml:"model,omitempty" pattern:"^[^@\\s]+@[^@\\s]+$" doc:"For the model service: the registered model it serves, as NAME@ALIAS in the tracking service's registry; up trains only when the alias does not exist."`
-	Skip    bool   `yaml:"skip,omitempty" doc:"Never start this service with mlforge up (for example one whose image cannot be pulled where the stack runs); --skip SERVICE does the same for one run."`
+	// RequestCounter names the model service's Prometheus counter of
+	// prediction requests on its /metrics.
+	RequestCounter string `yaml:"requestCounter,omitempty" pattern:"^[a-zA-Z_:][a-zA-Z0-9_:]*$" doc:"For the model service: the Prometheus counter of prediction requests on its /metrics (e.g. taxi_requests_total); on AWS the idle stop counts its increases as activity."`
+	Skip           bool   `yaml:"skip,omitempty" doc:"Never start this service with mlforge up (for example one whose image cannot be pulled where the stack runs); --skip SERVICE does the same for one run."`
 }
 
 // Job is a one-shot compose service run on demand.

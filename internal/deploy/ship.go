@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"path/filepath"
 	"sort"
 
 	"github.com/mlforge/mlforge/internal/config"
@@ -29,12 +30,20 @@ func (s ship) Run(ctx context.Context, r pipeline.Reporter) error {
 	built, pull := imagesToShip(s.model, s.t.Config.Config, s.skip)
 	local, host := s.docker.Client(), s.conn.Engine.Client()
 	if s.viaRegistry() {
+		repos, err := remote.ComposeRepositories(filepath.Join(s.t.Dir, s.t.Config.Compose.File))
+		if err != nil {
+			return err
+		}
+		images, err := remote.RegistryImages(s.model, built, repos)
+		if err != nil {
+			return err
+		}
 		push := &remote.RegistryShip{Local: local, Remote: host, Login: s.deployment.login,
-			Repos: s.deployment.repos, Refs: built}
+			Repos: s.deployment.repos, Images: images}
 		if err := push.Run(ctx, r); err != nil {
 			return err
 		}
-		s.res.Shipped = append(s.res.Shipped, push.Pushed...)
+		s.res.Shipped = append(append(s.res.Shipped, push.Pushed...), push.Pulled...)
 		built = nil
 	}
 	copyOver := &remote.ShipImages{Local: local, Remote: host, Refs: built, Pull: pull}

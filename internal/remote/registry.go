@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"path"
 	"sort"
 	"strings"
 	"sync"
@@ -58,10 +57,6 @@ type RegistryShip struct {
 	// Images are the images to ship, each with its repository name
 	// (RegistryImages).
 	Images []Image
-	// Refs is the older form of Images: each image's repository is named
-	// after its reference's last path element, which matches only images
-	// whose compose image: is a literal. Set Images instead.
-	Refs []string
 
 	// Pushed lists the images pushed to the registry and pulled by the
 	// host, Pulled those the registry already had, Skipped those the host
@@ -122,12 +117,8 @@ func (s *RegistryShip) Run(ctx context.Context, r pipeline.Reporter) error {
 
 // plan returns the images the host lacks, with their registry references.
 func (s *RegistryShip) plan(ctx context.Context) ([]shipment, error) {
-	images := s.Images
-	for _, ref := range s.Refs {
-		images = append(images, Image{Ref: ref, Repository: imageName(ref)})
-	}
 	var work []shipment
-	for _, img := range images {
+	for _, img := range s.Images {
 		local, err := s.Local.ImageInspect(ctx, img.Ref)
 		if err != nil {
 			return nil, fmt.Errorf("image %s is not on this machine: %w", img.Ref, err)
@@ -208,15 +199,6 @@ func (s *RegistryShip) push(ctx context.Context, r pipeline.Reporter, w shipment
 		return fmt.Errorf("pushing %s: %w", w.remoteRef, err)
 	}
 	return nil
-}
-
-// imageName is an image reference's last path element without tag.
-func imageName(ref string) string {
-	name := path.Base(ref)
-	if i := strings.IndexAny(name, ":@"); i > 0 {
-		name = name[:i]
-	}
-	return strings.ToLower(name)
 }
 
 func keys(m map[string]string) []string {

@@ -128,12 +128,6 @@ func TestRegistryShipThroughStandInECR(t *testing.T) {
 	if err := bad.Run(ctx, quiet{}); err == nil || !strings.Contains(err.Error(), `no repository "other"`) {
 		t.Errorf("an image without a repository: %v", err)
 	}
-	// The older Refs form still finds repositories named after the image.
-	legacy := &RegistryShip{Local: local.Client(), Remote: host.Client(), Login: login,
-		Repos: map[string]string{name: reg + "/" + name}, Refs: []string{ref}}
-	if err := legacy.Run(ctx, quiet{}); err != nil || len(legacy.Skipped) != 1 {
-		t.Errorf("Refs: err %v, skipped %v", err, legacy.Skipped)
-	}
 }
 
 // registryTags lists an engine's image tags in the registry at reg.
