@@ -21,11 +21,25 @@ type bootstrapHost struct{ *run }
 
 func (b bootstrapHost) String() string { return "Docker and Compose on the host" }
 
+// options are the install script's: on AWS, Docker's named volumes go on
+// the environment's data volume.
+func (b bootstrapHost) options() bootstrap.Options {
+	var o bootstrap.Options
+	if b.deployment != nil {
+		o.DataDevices = b.deployment.dataDevices
+	}
+	return o
+}
+
 // Skip implements pipeline.Skipper: a host whose login user already runs
-// Docker and a recent enough Compose needs no install script.
+// Docker and a recent enough Compose (with its volumes on the data
+// volume, where there is one) needs no install script.
 func (b bootstrapHost) Skip(ctx context.Context) (string, bool) {
 	var out bytes.Buffer
 	cmd := "docker version --format '{{.Server.Version}}' && docker compose version --short"
+	if len(b.options().DataDevices) > 0 {
+		cmd += ` && mountpoint -q "$(docker info --format '{{.DockerRootDir}}')/volumes"`
+	}
 	if err := b.conn.Client.Run(ctx, cmd, nil, &out, io.Discard); err != nil {
 		return "", false
 	}
@@ -37,7 +51,7 @@ func (b bootstrapHost) Skip(ctx context.Context) (string, bool) {
 }
 
 func (b bootstrapHost) Run(ctx context.Context, r pipeline.Reporter) error {
-	res, err := bootstrap.Run(ctx, bootstrap.SSHRunner{Client: b.conn.Client}, bootstrap.Options{}, substeps{r})
+	res, err := bootstrap.Run(ctx, bootstrap.SSHRunner{Client: b.conn.Client}, b.options(), substeps{r})
 	if err != nil {
 		err = fmt.Errorf("preparing %s: %w", b.conn.Client.Address(), err)
 		if hint := sshx.Hint(err); hint != "" {

@@ -16,6 +16,9 @@ type deployment struct {
 	repos    map[string]string // repository URL by image name
 	login    func(context.Context) (remote.Credentials, error)
 	settings map[string]string // compose variables recorded on the host
+	// dataDevices are the paths of the data volume on the host, which
+	// holds Docker's named volumes.
+	dataDevices []string
 }
 
 // deploymentFromOutputs reads the deployment from the environment's outputs.
@@ -25,7 +28,11 @@ func deploymentFromOutputs(out map[string]provision.Output, e *awsEnv) (*deploym
 	if err != nil {
 		return nil, err
 	}
-	return &deployment{repos: RepositoryURLs(out), settings: settings, login: e.registryLogin}, nil
+	d := &deployment{repos: RepositoryURLs(out), settings: settings, login: e.registryLogin}
+	if id, _ := out[awsstack.OutDataVolumeID].Value.(string); id != "" {
+		d.dataDevices = awsstack.DataDevices(id)
+	}
+	return d, nil
 }
 
 // registryLogin returns ECR credentials for the environment's account.
