@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/mlforge/mlforge/bootstrap/idle"
+	"github.com/mlforge/mlforge/internal/shscript"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -129,7 +130,8 @@ func CloudInit(opts CloudInitOptions) ([]byte, error) {
 		"path":        cloudInitScriptPath,
 		"permissions": "0755",
 		"owner":       "root:root",
-		"content":     Script(),
+		"content":     shscript.StripComments(Script()), // user data is size-limited
+
 	}}
 	args := Options{Channel: channel, User: opts.User, DataDevices: opts.DataDevices, SkipCloudInitWait: true}.Args()
 	doc["runcmd"] = []any{append([]string{"sh", cloudInitScriptPath}, args...)}

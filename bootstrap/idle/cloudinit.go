@@ -2,7 +2,9 @@ package idle
 
 import (
 	"fmt"
+	"strings"
 
+	"github.com/mlforge/mlforge/internal/shscript"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -18,8 +20,12 @@ func CloudInit(o Options) (writeFiles []map[string]any, runcmd [][]string, err e
 		return nil, nil, err
 	}
 	for _, f := range files {
+		content := f.Content
+		if strings.HasSuffix(f.Path, ".sh") {
+			content = shscript.StripComments(content) // user data is size-limited
+		}
 		writeFiles = append(writeFiles, map[string]any{
-			"path": f.Path, "permissions": fmt.Sprintf("%#o", f.Mode), "owner": "root:root", "content": f.Content,
+			"path": f.Path, "permissions": fmt.Sprintf("%#o", f.Mode), "owner": "root:root", "content": content,
 		})
 	}
 	return writeFiles, [][]string{{"sh", ScriptPath, "install"}}, nil

@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"context"
+	"errors"
+
 	"github.com/spf13/cobra"
 
 	"github.com/mlforge/mlforge/internal/stack"
@@ -24,7 +27,11 @@ func newLogsCmd(f *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return p.Compose.Run(cmd.Context(), stack.LogsArgs(args, follow, since, lines), f.IO.Out, f.IO.ErrOut)
+			err = p.Compose.Run(cmd.Context(), stack.LogsArgs(args, follow, since, lines), f.IO.Out, f.IO.ErrOut)
+			if follow && errors.Is(err, context.Canceled) {
+				return nil // Ctrl-C is how following ends
+			}
+			return err
 		},
 	}
 	tf.add(cmd.Flags())

@@ -79,7 +79,7 @@ func TestPreviewOffline(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.out), &plan); err != nil {
 		t.Fatal(err)
 	}
-	if plan.Count != 18 || len(plan.Resources) != 18 || plan.Outputs["sshUser"] != "ubuntu" {
+	if plan.Count != 19 || len(plan.Resources) != 19 || plan.Outputs["sshUser"] != "ubuntu" {
 		t.Errorf("json plan: %d resources, outputs %v", plan.Count, plan.Outputs)
 	}
 	if strings.Contains(r.out, "PRIVATE KEY") {

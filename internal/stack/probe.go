@@ -48,11 +48,16 @@ func ModelVersion(ctx context.Context, p Prober, port int, path string) (ready b
 	if err != nil {
 		return false, ""
 	}
+	return status == http.StatusOK, versionOf(body)
+}
+
+// versionOf reads model_version from a health answer ("" when absent).
+func versionOf(body []byte) string {
 	var h struct {
 		ModelVersion any `json:"model_version"`
 	}
 	if json.Unmarshal(body, &h) == nil && h.ModelVersion != nil {
-		version = fmt.Sprint(h.ModelVersion)
+		return fmt.Sprint(h.ModelVersion)
 	}
-	return status == http.StatusOK, version
+	return ""
 }

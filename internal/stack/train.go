@@ -44,15 +44,25 @@ func (e *EnsureModel) Skip(ctx context.Context) (string, bool) {
 		return "no model service or training job in mlforge.yaml", true
 	}
 	if ready, v := ModelVersion(ctx, e.Prober, e.Port, e.HealthPath); ready {
-		e.Version = v
-		return fmt.Sprintf("%s already serves model version %s", e.Service, v), true
+		return e.serves(v)
 	}
 	if name, alias, ok := strings.Cut(e.Registered, "@"); ok && e.TrackingPort != 0 {
+		// The registry knows whether a model exists.
 		if exists, err := AliasExists(ctx, e.Prober, e.TrackingPort, name, alias); err == nil && exists {
 			e.registered = true
 		}
+		return "", false
+	}
+	// Without a registry only the server can tell: let it start first.
+	if ready, v := e.firstAnswer(ctx); ready {
+		return e.serves(v)
 	}
 	return "", false
+}
+
+func (e *EnsureModel) serves(version string) (string, bool) {
+	e.Version = version
+	return fmt.Sprintf("%s already serves model version %s", e.Service, version), true
 }
 
 // Run implements pipeline.Step.
@@ -86,6 +96,35 @@ func (e *EnsureModel) Run(ctx context.Context, r pipeline.Reporter) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-time.After(poll):
+		}
+	}
+}
+
+// answerWait bounds how long Skip waits for a model service just started
+// to answer at all before deciding whether it needs a model.
+const answerWait = 30 * time.Second
+
+// firstAnswer waits (bounded) until the model service answers its health
+// path with any status: a server still starting cannot say whether it has
+// a model, and deciding then would train again a model it already has.
+func (e *EnsureModel) firstAnswer(ctx context.Context) (ready bool, version string) {
+	poll := e.Poll
+	if poll == 0 {
+		poll = 500 * time.Millisecond
+	}
+	deadline := time.Now().Add(answerWait)
+	for {
+		status, body, err := e.Prober.Get(ctx, e.Port, e.HealthPath)
+		if err == nil {
+			return status == http.StatusOK, versionOf(body)
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return false, ""
+		}
+		select {
+		case <-ctx.Done():
+			return false, ""
 		case <-time.After(poll):
 		}
 	}

@@ -205,6 +205,11 @@ func (m *mockCloud) NewResource(args pulumi.MockResourceArgs) (string, resource.
 		if _, spot := args.Inputs["instanceMarketOptions"]; spot {
 			set("spotInstanceRequestId", "sir-"+strings.TrimPrefix(id, "i-0123456789"))
 		}
+	case "aws:ec2/eip:Eip":
+		id = "eipalloc-0123456789abcdef0"
+		set("allocationId", id)
+		set("publicIp", "198.51.100.20")
+		set("publicDns", "ec2-198-51-100-20."+m.region+".compute.amazonaws.com")
 	case "aws:ebs/volume:Volume":
 		id = "vol-0123456789abcdef0"
 		if args.ID != "" {

@@ -83,6 +83,10 @@ func build(ctx *pulumi.Context, c Config) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
+	ip, err := address(ctx, c, "host", inst)
+	if err != nil {
+		return nil, err
+	}
 	ws, err := workers(ctx, c, shared)
 	if err != nil {
 		return nil, err
@@ -97,8 +101,8 @@ func build(ctx *pulumi.Context, c Config) (pulumi.Map, error) {
 	}
 	return pulumi.Map{
 		OutInstanceID:         inst.ID(),
-		OutPublicIP:           inst.PublicIp,
-		OutPublicDNS:          inst.PublicDns,
+		OutPublicIP:           ip.PublicIp,
+		OutPublicDNS:          ip.PublicDns,
 		OutPrivateIP:          inst.PrivateIp,
 		OutSSHUser:            pulumi.String(c.SSHUser),
 		OutHostKeyFingerprint: pulumi.String(c.HostKeyFingerprint),

@@ -313,8 +313,8 @@ var untaggable = map[string]bool{
 
 func TestTagsOnEveryResource(t *testing.T) {
 	p := plan(t, testConfig())
-	if len(p.Resources) != 18 {
-		t.Errorf("resources: got %d, want 18", len(p.Resources))
+	if len(p.Resources) != 19 {
+		t.Errorf("resources: got %d, want 19", len(p.Resources))
 	}
 	for _, r := range p.Resources {
 		if untaggable[r.Type] {
@@ -374,5 +374,30 @@ func TestValidateNamesTheField(t *testing.T) {
 	}
 	if err := testConfig().Validate(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The host's public address is an Elastic IP bound to it: the outputs stay
+// right after a stop and start.
+func TestHostsKeepTheirAddress(t *testing.T) {
+	c := testConfig()
+	c.Workers = []Worker{testWorker(t, 1)}
+	p := plan(t, c)
+	var eips []Planned
+	for _, r := range p.Resources {
+		if r.Type == "aws:ec2/eip:Eip" {
+			eips = append(eips, r)
+		}
+	}
+	if len(eips) != 2 {
+		t.Fatalf("Elastic IPs: %d, want one for the host and one for the worker", len(eips))
+	}
+	for _, e := range eips {
+		if e.Inputs["domain"] != "vpc" || e.Inputs["instance"] == nil {
+			t.Errorf("%s: %v, want a VPC address bound to its instance", e.Name, e.Inputs)
+		}
+	}
+	if p.Outputs[OutPublicIP] != "198.51.100.20" {
+		t.Errorf("publicIp output %v, want the Elastic IP's", p.Outputs[OutPublicIP])
 	}
 }

@@ -58,12 +58,16 @@ func workers(ctx *pulumi.Context, c Config, s hostShared) (pulumi.Array, error) 
 		if err != nil {
 			return nil, err
 		}
+		ip, err := address(ctx, c, name, inst)
+		if err != nil {
+			return nil, err
+		}
 		out = append(out, pulumi.Map{
 			"name":               pulumi.String(name),
 			"instanceId":         inst.ID(),
-			"publicIp":           inst.PublicIp,
+			"publicIp":           ip.PublicIp,
 			"privateIp":          inst.PrivateIp,
-			"publicDns":          inst.PublicDns,
+			"publicDns":          ip.PublicDns,
 			"hostKey":            pulumi.String(w.HostKey),
 			"hostKeyFingerprint": pulumi.String(w.HostKeyFingerprint),
 			"spotRequestId":      inst.SpotInstanceRequestId,
