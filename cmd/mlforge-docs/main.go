@@ -1,7 +1,7 @@
 // Command mlforge-docs writes mlforge's shell completions and man pages,
 // generated from the real command tree, for the release archives:
 //
-//	go run ./cmd/mlforge-docs -out DIR
+//	go run ./cmd/mlforge-docs -out DIR [-date UNIX-TIME]
 //
 // writes DIR/completions/mlforge.{bash,zsh,fish,ps1} and DIR/man/*.1.
 package main
@@ -29,12 +29,16 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("mlforge-docs", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("out", "", "directory to write completions/ and man/ into (required)")
+	epoch := fs.String("date", "", "date of the man pages as a Unix time (default: $SOURCE_DATE_EPOCH, else now)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *out == "" || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "usage: mlforge-docs -out DIR")
 		return 2
+	}
+	if *epoch != "" {
+		getenv = func(string) string { return *epoch }
 	}
 	date, err := sourceDate(getenv)
 	if err != nil {
@@ -49,8 +53,9 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 	return 0
 }
 
-// sourceDate is the date printed in the man pages: SOURCE_DATE_EPOCH when
-// set (reproducible builds; goreleaser passes the commit date), else now.
+// sourceDate is the date printed in the man pages: -date or
+// SOURCE_DATE_EPOCH when set (reproducible builds; goreleaser passes the
+// commit date), else now.
 func sourceDate(getenv func(string) string) (time.Time, error) {
 	s := getenv("SOURCE_DATE_EPOCH")
 	if s == "" {
@@ -58,7 +63,7 @@ func sourceDate(getenv func(string) string) (time.Time, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a Unix time in seconds", s)
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH or -date: %q is not a Unix time in seconds", s)
 	}
 	return time.Unix(n, 0).UTC(), nil
 }

@@ -43,6 +43,13 @@ func TestGenerate(t *testing.T) {
 		}
 	}
 	walk(root)
+	// -date wins over SOURCE_DATE_EPOCH.
+	if code := run([]string{"-out", dir, "-date", "1785542400"}, func(k string) string { return env[k] }, &stderr); code != 0 {
+		t.Fatalf("-date: exit %d: %s", code, stderr.String())
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "man", "mlforge.1")); !bytes.Contains(b, []byte(`"Aug 2026"`)) {
+		t.Errorf("-date 1785542400 not used:\n%.200s", b)
+	}
 	if pages < 15 {
 		t.Errorf("%d man pages; the command tree has more commands", pages)
 	}
@@ -67,7 +74,8 @@ func TestUsageErrors(t *testing.T) {
 		want string
 	}{
 		{nil, 2, "usage: mlforge-docs -out DIR"},
-		{[]string{"-out", t.TempDir()}, 1, `SOURCE_DATE_EPOCH="yesterday" is not a Unix time in seconds`},
+		{[]string{"-out", t.TempDir()}, 1, `SOURCE_DATE_EPOCH or -date: "yesterday" is not a Unix time in seconds`},
+		{[]string{"-out", t.TempDir(), "-date", "soon"}, 1, `"soon" is not a Unix time in seconds`},
 	} {
 		var stderr bytes.Buffer
 		if code := run(tc.args, getenv, &stderr); code != tc.code || !strings.Contains(stderr.String(), tc.want) {

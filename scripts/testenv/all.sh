@@ -16,5 +16,6 @@ pulumi_pid=$!
 "$here/hosts.sh"
 "$here/moto.sh"
 "$here/template-deps.sh"
+"$here/release-tools.sh"
 wait "$compose_pid"
 wait "$pulumi_pid"
