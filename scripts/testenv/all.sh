@@ -17,5 +17,6 @@ pulumi_pid=$!
 "$here/moto.sh"
 "$here/template-deps.sh"
 "$here/release-tools.sh"
+"$here/devcontainer-image.sh"
 wait "$compose_pid"
 wait "$pulumi_pid"
