@@ -23,7 +23,8 @@ step "goreleaser check"
 "$goreleaser" check
 
 step "shellcheck install.sh (POSIX sh)"
-shellcheck -s sh install.sh features/src/mlforge/install.sh
+shellcheck -s sh install.sh features/src/mlforge/*.sh
+shellcheck -x features/test/mlforge/*.sh scripts/ci/release.sh scripts/testenv/release-tools.sh scripts/testenv/devcontainer-image.sh
 
 step "snapshot of linux/amd64"
 sed -e 's/^    goos: \[.*\]$/    goos: [linux]/' -e 's/^    goarch: \[.*\]$/    goarch: [amd64]/' \
@@ -50,7 +51,7 @@ archive="$dist/mlforge_linux_amd64.tar.gz"
 contents=$(tar -tzf "$archive" | sort)
 for want in mlforge README.md completions/mlforge.bash completions/mlforge.zsh completions/mlforge.fish \
   completions/mlforge.ps1 man/mlforge.1 man/mlforge-up.1 man/mlforge-new.1; do
-  grep -qx "$want" <<<"$contents" || die "$archive lacks $want (has: $(echo $contents))"
+  grep -qx "$want" <<<"$contents" || die "$archive lacks $want (has: $(tr "\n" " " <<<"$contents"))"
 done
 mkdir "$tmp/x" && tar -xzf "$archive" -C "$tmp/x"
 version=$("$tmp/x/mlforge" version --json)
