@@ -173,3 +173,74 @@ func TestInstallPlatforms(t *testing.T) {
 		}
 	}
 }
+
+// Without root and without --dir, install.sh installs into ~/.local/bin;
+// a directory it cannot write is refused with a clear error.
+func TestInstallAsUser(t *testing.T) {
+	setpriv := testenv.RequireTool(t, "setpriv")
+	if os.Geteuid() != 0 {
+		t.Skip("switching to an unprivileged user needs root")
+	}
+	r := snapshot(t)
+	srv := serve(t, r.Version, true, releaseFiles(t, r))
+	home := filepath.Join(t.TempDir(), "home")
+	if err := os.MkdirAll(home, 0o755); err != nil || os.Chown(home, 65534, 65534) != nil {
+		t.Fatalf("preparing %s: %v", home, err)
+	}
+	// t.TempDir's directories are private to root: let nobody through.
+	for d := filepath.Dir(home); d != os.TempDir(); d = filepath.Dir(d) {
+		os.Chmod(d, 0o755)
+	}
+	asNobody := func(args ...string) installRun {
+		full := append([]string{"--reuid=65534", "--regid=65534", "--clear-groups", testenv.RequireTool(t, "dash"),
+			filepath.Join(testenv.RepoRoot(t), "install.sh"), "--base-url", srv.URL}, args...)
+		cmd := exec.Command(setpriv, full...)
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + os.TempDir()}
+		var errOut bytes.Buffer
+		cmd.Stderr = &errOut
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return installRun{code: code, stderr: errOut.String()}
+	}
+	if run := asNobody(); run.code != 0 || !strings.Contains(run.stderr, home+"/.local/bin is not on PATH") {
+		t.Fatalf("exit %d:\n%s", run.code, run.stderr)
+	}
+	installed(t, filepath.Join(home, ".local", "bin", "mlforge"))
+	locked := t.TempDir() // owned by root, 0700 parent: not writable for nobody
+	if run := asNobody("--dir", locked); run.code == 0 || !strings.Contains(run.stderr, "error: cannot write to "+locked+": pass --dir") &&
+		!strings.Contains(run.stderr, "error: cannot create "+locked) {
+		t.Errorf("unwritable --dir: exit %d:\n%s", run.code, run.stderr)
+	}
+}
+
+// With wget and no curl (slim and Alpine images), install.sh downloads
+// with wget.
+func TestInstallWithWget(t *testing.T) {
+	r := snapshot(t)
+	srv := serve(t, r.Version, true, releaseFiles(t, r))
+	bin := t.TempDir()
+	for _, tool := range []string{"dash", "wget", "uname", "mktemp", "rm", "mkdir", "cp", "chmod", "mv", "awk", "grep",
+		"sed", "cut", "sha256sum", "tar", "gzip", "id", "head"} {
+		p := testenv.RequireTool(t, tool)
+		if err := os.Symlink(p, filepath.Join(bin, tool)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := filepath.Join(t.TempDir(), "bin")
+	run := runInstall(t, []string{"PATH=" + bin}, "--dir", dir, "--base-url", srv.URL)
+	if run.code != 0 || !strings.Contains(srv.Asked(), "/latest/download/mlforge_linux_amd64.tar.gz") {
+		t.Fatalf("exit %d, fetched %q:\n%s", run.code, srv.Asked(), run.stderr)
+	}
+	installed(t, filepath.Join(dir, "mlforge"))
+	delete := filepath.Join(bin, "wget")
+	os.Remove(delete)
+	if run := runInstall(t, []string{"PATH=" + bin}, "--dir", dir, "--base-url", srv.URL); run.code == 0 ||
+		!strings.Contains(run.stderr, "error: neither curl nor wget is installed") {
+		t.Errorf("without curl and wget: exit %d:\n%s", run.code, run.stderr)
+	}
+}

@@ -175,7 +175,7 @@ main() {
   detect_platform
   release_url
   tmp=$(mktemp -d 2>/dev/null || mktemp -d -t mlforge)
-  trap 'rm -rf "$tmp"; rm -f "${dir:-.}/.$binary.tmp.$$"' EXIT
+  trap 'rm -rf "$tmp"; rm -f "${dir:-.}/.$binary.tmp.$$" 2>/dev/null' EXIT
   trap 'exit 130' INT TERM
   say "downloading $asset ($version) from $url"
   download_and_verify
