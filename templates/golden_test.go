@@ -44,6 +44,11 @@ func renderIn(t testing.TB, cat *Catalog, name string, sets map[string]string, d
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Rendered as a development build would, whatever version this test
+	// binary carries (a tagged checkout stamps one).
+	for k, v := range releaseVars("dev") {
+		vars[k] = v
+	}
 	files, err := cat.Render(name, vars, RenderOptions{Rand: &fixedRand{}})
 	if err != nil {
 		t.Fatal(err)

@@ -31,6 +31,18 @@ type Manifest struct {
 	Private []string `yaml:"private,omitempty" json:"-"`
 	// Next is shown after a successful `mlforge new` (a template).
 	Next string `yaml:"next,omitempty" json:"-"`
+	// Only keeps some output paths only when a variable has a value (the
+	// CI files of the chosen CI system, for example).
+	Only []Condition `yaml:"only,omitempty" json:"-"`
+}
+
+// Condition renders the output paths matching Paths (globs; a glob also
+// covers everything below a directory it names) only when variable Var
+// equals Equals.
+type Condition struct {
+	Paths  []string `yaml:"paths"`
+	Var    string   `yaml:"var"`
+	Equals string   `yaml:"equals"`
 }
 
 // Variable is one value a template asks for.
@@ -77,7 +89,59 @@ func parseManifest(fsys fs.FS, dir string) (*Manifest, error) {
 			return nil, fmt.Errorf("template %s: variable %s: a choice needs choices", dir, v.Name)
 		}
 	}
+	if err := checkConditions(m); err != nil {
+		return nil, fmt.Errorf("template %s: %w", dir, err)
+	}
 	return m, nil
+}
+
+// checkConditions refuses conditions on undeclared variables or on values
+// a choice cannot take: such a condition would silently drop files.
+func checkConditions(m *Manifest) error {
+	for _, c := range m.Only {
+		v, ok := m.Variable(c.Var)
+		if !ok {
+			return fmt.Errorf("only: variable %q is not declared", c.Var)
+		}
+		if v.Type == "choice" && !slices.Contains(v.Choices, c.Equals) {
+			return fmt.Errorf("only: %q is not one of the choices of %s (%s)", c.Equals, c.Var, strings.Join(v.Choices, ", "))
+		}
+		if len(c.Paths) == 0 {
+			return fmt.Errorf("only: the condition on %s names no paths", c.Var)
+		}
+	}
+	return nil
+}
+
+// Variable returns the declared variable called name.
+func (m *Manifest) Variable(name string) (Variable, bool) {
+	for _, v := range m.Variables {
+		if v.Name == name {
+			return v, true
+		}
+	}
+	return Variable{}, false
+}
+
+// included reports whether output path p is rendered with vars: false when
+// a condition covers p and its variable has another value.
+func (m *Manifest) included(p string, vars map[string]any) bool {
+	for _, c := range m.Only {
+		if coveredBy(c.Paths, p) && fmt.Sprint(vars[c.Var]) != c.Equals {
+			return false
+		}
+	}
+	return true
+}
+
+// coveredBy reports whether p or one of its parent directories matches a glob.
+func coveredBy(globs []string, p string) bool {
+	for q := p; q != "." && q != "/"; q = path.Dir(q) {
+		if matchAny(globs, q) {
+			return true
+		}
+	}
+	return false
 }
 
 // Check validates a raw value for v and returns it converted to the type

@@ -63,6 +63,9 @@ func (c *Catalog) Render(name string, vars map[string]any, opts RenderOptions) (
 		if err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
+		if !m.included(strings.TrimSuffix(out, ".tmpl"), vars) {
+			return nil
+		}
 		data, err := fs.ReadFile(c.fsys, p)
 		if err != nil {
 			return err

@@ -63,6 +63,9 @@ func ResolveVars(m *Manifest, sets map[string]string, dirName string, ask Asker)
 		}
 	}
 	vars := map[string]any{"dir_name": DirDefault(dirName)}
+	for k, v := range releaseVars(builtVersion()) {
+		vars[k] = v
+	}
 	for _, v := range m.Variables {
 		def := v.Default
 		if strings.Contains(def, "[[") {

@@ -23,6 +23,7 @@ type NewOptions struct {
 	AuthorName  string
 	AuthorEmail string
 	JSON        bool
+	CI          string
 }
 
 type newResult struct {
@@ -43,6 +44,7 @@ a new git repository. Variables come from --set, else from prompts on a
 terminal, else from their defaults. See 'mlforge templates' for the list.`,
 		Example: `  mlforge new taxi
   mlforge new taxi --template blank --set project_name=taxi-eta
+  mlforge new taxi --ci gitlab
   mlforge new . --force --no-git`,
 		Args: exactArgs(1, "one argument, the directory to create"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -58,6 +60,7 @@ terminal, else from their defaults. See 'mlforge templates' for the list.`,
 	fl.StringVar(&opts.AuthorName, "author-name", "", "author of the initial commit (default: git config user.name)")
 	fl.StringVar(&opts.AuthorEmail, "author-email", "", "author email of the initial commit (default: git config user.email)")
 	fl.BoolVar(&opts.JSON, "json", false, "print the result as JSON")
+	fl.StringVar(&opts.CI, "ci", "", "CI/CD files to include: github, gitlab or none (default: the template's, github)")
 	return cmd
 }
 
@@ -76,6 +79,9 @@ func newRun(f *Factory, opts *NewOptions) error {
 	}
 	sets, err := templates.ParseSets(opts.Sets)
 	if err != nil {
+		return errs.Usage(err)
+	}
+	if err := templates.SetCI(m, sets, opts.CI); err != nil {
 		return errs.Usage(err)
 	}
 	abs, err := filepath.Abs(opts.Dir)

@@ -19,27 +19,37 @@ import (
 var checks = map[string]func(string) error{
 	"name":      checkName,
 	"name-keys": checkName,
-	"relpath":   checkRelPath,
-	"sshhost":   func(s string) error { _, err := sshx.Parse(s); return err },
-	"region":    checkRegion,
-	"ec2type":   checkInstanceType,
-	"cidr":      checkCIDR,
-	"backend":   checkBackend,
-	"secrets":   checkSecrets,
-	"idlestop":  func(s string) error { _, _, err := idle.ParseTimeout(s); return err },
+	// Compose service names, and the job names mlforge derives from them.
+	"service":      checkServiceName,
+	"service-keys": checkServiceName,
+	"relpath":      checkRelPath,
+	"sshhost":      func(s string) error { _, err := sshx.Parse(s); return err },
+	"region":       checkRegion,
+	"ec2type":      checkInstanceType,
+	"cidr":         checkCIDR,
+	"backend":      checkBackend,
+	"secrets":      checkSecrets,
+	"idlestop":     func(s string) error { _, _, err := idle.ParseTimeout(s); return err },
 }
 
 // checkPatterns approximate the named checks in the JSON Schema, so editors
 // flag most mistakes the loader would.
 var checkPatterns = map[string]string{
-	"name":     namePattern,
-	"region":   `^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`,
-	"ec2type":  `^[a-z][a-z0-9-]*\.[a-z0-9-]+$`,
-	"cidr":     `^[0-9a-fA-F.:]+/[0-9]{1,3}$`,
-	"idlestop": `^(off|([0-9]+h)?([0-9]+m)?)$`,
+	"name":         namePattern,
+	"name-keys":    namePattern,
+	"service":      servicePattern,
+	"service-keys": servicePattern,
+	"region":       `^[a-z]{2}(-gov)?-[a-z]+-[0-9]$`,
+	"ec2type":      `^[a-z][a-z0-9-]*\.[a-z0-9-]+$`,
+	"cidr":         `^[0-9a-fA-F.:]+/[0-9]{1,3}$`,
+	"idlestop":     `^(off|([0-9]+h)?([0-9]+m)?)$`,
 }
 
 const namePattern = `^[a-z][a-z0-9-]{0,38}[a-z0-9]$`
+
+// servicePattern is what compose accepts as a service name: the
+// compose-spec schema's patternProperties for services.
+const servicePattern = `^[a-zA-Z0-9._-]+$`
 
 var (
 	regexMu    sync.Mutex
@@ -70,7 +80,7 @@ func checkString(s string, tag reflect.StructTag) error {
 	if p, ok := tag.Lookup("pattern"); ok && !compiled(p).MatchString(s) {
 		return fmt.Errorf("%q does not match %s", s, p)
 	}
-	if c, ok := tag.Lookup("check"); ok && c != "name-keys" {
+	if c, ok := tag.Lookup("check"); ok && !strings.HasSuffix(c, "-keys") {
 		return checks[c](s)
 	}
 	return nil
@@ -101,6 +111,13 @@ func checkInt(n int, tag reflect.StructTag) error {
 func checkName(s string) error {
 	if !compiled(namePattern).MatchString(s) {
 		return fmt.Errorf("%q is not a valid name: use 2-40 lower-case letters, digits and dashes, starting with a letter", s)
+	}
+	return nil
+}
+
+func checkServiceName(s string) error {
+	if !compiled(servicePattern).MatchString(s) {
+		return fmt.Errorf("%q is not a compose service name: use letters, digits, dots, underscores and dashes", s)
 	}
 	return nil
 }

@@ -130,6 +130,10 @@ func TestParseErrors(t *testing.T) {
 			[]string{`mlforge.yaml:2: project: key given twice`}},
 		{"bad environment name", "project: taxi\nenvironments:\n  Prod: {}\n",
 			[]string{`mlforge.yaml:3: environments.Prod: "Prod" is not a valid name: use 2-40 lower-case letters, digits and dashes, starting with a letter`}},
+		{"service name compose refuses", "project: taxi\nservices:\n  \"my app\": {port: 80}\n",
+			[]string{`mlforge.yaml:3: services.my app: "my app" is not a compose service name: use letters, digits, dots, underscores and dashes`}},
+		{"job service compose refuses", "project: taxi\njobs:\n  train: {service: \"a/b\"}\n",
+			[]string{`mlforge.yaml:3: jobs.train.service: "a/b" is not a compose service name: use letters, digits, dots, underscores and dashes`}},
 		{"ssh target without host", "project: taxi\ntarget: ssh\n",
 			[]string{`mlforge.yaml:2: ssh.host: target ssh needs a host: set ssh.host to user@address[:port], or pass --host`}},
 		{"compose file outside", "project: taxi\ncompose: {file: ../x.yml}\n",
@@ -156,6 +160,31 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("got:\n%s\nwant:\n%s", got, strings.Join(tc.want, "\n"))
 			}
 		})
+	}
+}
+
+// Service and job names are compose service names: compose accepts
+// underscores, dots and capitals (its schema's ^[a-zA-Z0-9._-]+$), so
+// mlforge.yaml does too. Environments still name stacks and stay strict.
+func TestComposeServiceNames(t *testing.T) {
+	doc := `project: shop
+services:
+  web_app: {role: model, port: 8000}
+  metrics.v2: {role: metrics, port: 9090}
+  Api-1: {role: other}
+jobs:
+  nightly_train: {service: trainer_job}
+  report.daily: {service: reports.v1}
+`
+	cfg, err := Parse("mlforge.yaml", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Services["web_app"].Port != 8000 || cfg.Services["metrics.v2"].Role != "metrics" || cfg.Jobs["report.daily"].Service != "reports.v1" {
+		t.Errorf("parsed %+v %+v", cfg.Services, cfg.Jobs)
+	}
+	if _, err := Parse("mlforge.yaml", []byte("project: shop\nenvironments:\n  prod_eu: {}\n")); err == nil {
+		t.Error("an environment name with an underscore was accepted; environments name stacks and cloud resources")
 	}
 }
 

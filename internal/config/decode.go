@@ -111,8 +111,8 @@ func (d *decoder) mapping(node *yaml.Node, v reflect.Value, path string, tag ref
 	for i := 0; i+1 < len(node.Content); i += 2 {
 		key, val := node.Content[i], node.Content[i+1]
 		p := join(path, key.Value)
-		if tag.Get("check") == "name-keys" {
-			if err := checkName(key.Value); err != nil {
+		if c := tag.Get("check"); strings.HasSuffix(c, "-keys") {
+			if err := checks[c](key.Value); err != nil {
 				d.fail(key.Line, p, "%v", err)
 				continue
 			}

@@ -80,7 +80,9 @@ func annotate(s obj, tag reflect.StructTag, t reflect.Type, defaults bool) {
 		target["pattern"] = p
 	}
 	if c, ok := tag.Lookup("check"); ok {
-		if p, ok := checkPatterns[c]; ok && t.Kind() != reflect.Map {
+		if p, ok := checkPatterns[c]; ok && t.Kind() == reflect.Map {
+			s["propertyNames"] = obj{"pattern": p}
+		} else if ok {
 			target["pattern"] = p
 		}
 	}

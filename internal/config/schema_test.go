@@ -51,6 +51,11 @@ func TestSchemaShape(t *testing.T) {
 	if s["additionalProperties"] != false || s["required"].([]any)[0] != "project" {
 		t.Errorf("root: additionalProperties %v, required %v", s["additionalProperties"], s["required"])
 	}
+	services := props["services"].(map[string]any)["propertyNames"].(map[string]any)
+	envNames := props["environments"].(map[string]any)["propertyNames"].(map[string]any)
+	if services["pattern"] != servicePattern || envNames["pattern"] != namePattern {
+		t.Errorf("key patterns: services %v, environments %v", services, envNames)
+	}
 	env := props["environments"].(map[string]any)["additionalProperties"].(map[string]any)
 	envAWS := env["properties"].(map[string]any)["aws"].(map[string]any)["properties"].(map[string]any)
 	if _, hasDefault := envAWS["instanceType"].(map[string]any)["default"]; hasDefault {

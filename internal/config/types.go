@@ -27,8 +27,8 @@ type Config struct {
 	Template     string                 `yaml:"template,omitempty" doc:"Template the project was created from (informational)."`
 	Target       string                 `yaml:"target" default:"local" enum:"local|ssh|aws" doc:"Where mlforge up runs the stack: local Docker, an SSH host, or AWS."`
 	Compose      Compose                `yaml:"compose" doc:"The Docker Compose project that defines the stack."`
-	Services     map[string]Service     `yaml:"services,omitempty" check:"name-keys" doc:"What mlforge should know about the stack's services, keyed by compose service name."`
-	Jobs         map[string]Job         `yaml:"jobs,omitempty" check:"name-keys" doc:"One-shot jobs run by mlforge run NAME, keyed by job name."`
+	Services     map[string]Service     `yaml:"services,omitempty" check:"service-keys" doc:"What mlforge should know about the stack's services, keyed by compose service name."`
+	Jobs         map[string]Job         `yaml:"jobs,omitempty" check:"service-keys" doc:"One-shot jobs run by mlforge run NAME, keyed by job name."`
 	SSH          SSH                    `yaml:"ssh" doc:"Settings for target ssh (and the host created by target aws)."`
 	AWS          AWS                    `yaml:"aws" doc:"Settings for target aws."`
 	Environments map[string]Environment `yaml:"environments,omitempty" check:"name-keys" doc:"Named environments (dev, prod, ...) selected with --env; each may override ssh and aws settings."`
@@ -57,7 +57,7 @@ type Service struct {
 
 // Job is a one-shot compose service run on demand.
 type Job struct {
-	Service string `yaml:"service" required:"true" check:"name" doc:"Compose service that runs the job."`
+	Service string `yaml:"service" required:"true" check:"service" doc:"Compose service that runs the job."`
 	RunOnUp bool   `yaml:"runOnUp,omitempty" doc:"Run the job during mlforge up when the model service has no model yet (the training job)."`
 }
 

@@ -12,9 +12,13 @@ here=$(dirname "$0")
 compose_pid=$!
 "$here/pulumi.sh" &
 pulumi_pid=$!
+"$here/release-tools.sh" &
+release_pid=$!
 "$here/images.sh"
 "$here/hosts.sh"
 "$here/moto.sh"
 "$here/template-deps.sh"
 wait "$compose_pid"
 wait "$pulumi_pid"
+wait "$release_pid"
+"$here/devcontainer-image.sh"
