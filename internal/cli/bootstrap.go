@@ -29,12 +29,13 @@ type BootstrapOptions struct {
 	ComposeVersion string
 	LockTimeout    time.Duration
 	JSON           bool
+	CloudInit      cloudInitFlags
 }
 
 func newBootstrapCmd(f *Factory) *cobra.Command {
 	opts := &BootstrapOptions{}
 	cmd := &cobra.Command{
-		Use:   "bootstrap (--host user@address[:port]... | --local)",
+		Use:   "bootstrap (--host user@address[:port]... | --local | --cloud-init)",
 		Short: "Install Docker Engine and Compose v2 on hosts over SSH, or on this machine",
 		Long: `Install Docker Engine and Compose v2 with one script that detects the OS
 (Ubuntu 22.04/24.04, Debian 12/13, Amazon Linux 2023), waits for cloud-init
@@ -49,7 +50,8 @@ a host not yet known is refused with its fingerprint unless --accept-new.
 Non-root users need passwordless sudo. Several --host flags run at once.`,
 		Example: `  mlforge bootstrap --host ubuntu@203.0.113.7 --identity ~/.ssh/lab.pem
   mlforge bootstrap --host admin@10.0.0.5:2222 --host admin@10.0.0.6 --accept-new
-  mlforge bootstrap --local`,
+  mlforge bootstrap --local
+  mlforge bootstrap --cloud-init --user ubuntu --authorized-key ~/.ssh/id_ed25519.pub > user-data.yaml`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return bootstrapRun(cmd.Context(), f, opts)
@@ -66,10 +68,14 @@ Non-root users need passwordless sudo. Several --host flags run at once.`,
 	fl.StringVar(&opts.ComposeVersion, "compose-version", "", "pin the Compose version, e.g. 2.29")
 	fl.DurationVar(&opts.LockTimeout, "lock-timeout", bootstrap.DefaultLockTimeout, "how long to wait for cloud-init and apt/dpkg locks")
 	fl.BoolVar(&opts.JSON, "json", false, "print the results as JSON")
+	opts.CloudInit.add(fl)
 	return cmd
 }
 
 func bootstrapRun(ctx context.Context, f *Factory, opts *BootstrapOptions) error {
+	if opts.CloudInit.Print {
+		return cloudInitRun(f, opts)
+	}
 	hosts, bo, err := bootstrapPlan(opts, f.IO.CanPrompt())
 	if err != nil {
 		return err

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"compress/gzip"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,5 +106,38 @@ func TestBootstrapLocal(t *testing.T) {
 	}
 	if len(out.Hosts) != 1 || out.Hosts[0].Host != "this machine" || out.Hosts[0].Changed || out.Hosts[0].Docker == "" {
 		t.Fatalf("local run: %+v\n%s", out.Hosts, r.errOut)
+	}
+}
+
+// bootstrap --cloud-init prints the user data a machine runs at first
+// boot: cloud-config as EC2 gets it, gzip-compressed with --gzip.
+func TestBootstrapCloudInit(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "id.pub")
+	pub := "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEAT0lPQgi5CQH3Mr68fE899PApJbXSAIzqc3huWspik me@laptop"
+	if err := os.WriteFile(key, []byte(pub+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, dir, "bootstrap", "--cloud-init", "--user", "admin", "--authorized-key", key)
+	if r.code != 0 || !strings.HasPrefix(r.out, "#cloud-config\n") || !strings.Contains(r.out, pub) || !strings.Contains(r.out, "- --user\n") || !strings.Contains(r.out, "- admin\n") {
+		t.Fatalf("--cloud-init: exit %d\n%.300s", r.code, r.out)
+	}
+	if !strings.Contains(r.errOut, "pass --gzip for EC2") {
+		t.Errorf("no note about EC2's limit for %d bytes: %q", len(r.out), r.errOut)
+	}
+	z := run(t, dir, "bootstrap", "--cloud-init", "--gzip")
+	zr, err := gzip.NewReader(strings.NewReader(z.out))
+	if z.code != 0 || err != nil {
+		t.Fatalf("--gzip: exit %d, %v", z.code, err)
+	}
+	doc, _ := io.ReadAll(zr)
+	if !strings.HasPrefix(string(doc), "#cloud-config\n") || len(z.out) > 16*1024 {
+		t.Errorf("--gzip: %d bytes, unpacks to %.40q", len(z.out), doc)
+	}
+	if bad := run(t, dir, "bootstrap", "--cloud-init", "--local"); bad.code != 2 {
+		t.Errorf("--cloud-init --local: exit %d, want 2", bad.code)
+	}
+	if bad := run(t, dir, "bootstrap", "--cloud-init", "--authorized-key", "/nonexistent"); bad.code != 2 || !strings.Contains(bad.errOut, "--authorized-key /nonexistent") {
+		t.Errorf("missing key file: exit %d %q", bad.code, bad.errOut)
 	}
 }
