@@ -1,7 +1,7 @@
 // Package awsapi makes the few direct AWS calls mlforge needs besides
 // Pulumi: who the caller is (STS), the caller's public address for the SSH
 // allow-list, EC2 instance state and console output while waiting for a
-// host, and ECR registry credentials.
+// host, ECR registry credentials, and the sizes the cost estimate prices.
 package awsapi
 
 import (
@@ -12,6 +12,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -30,6 +31,7 @@ type Client struct {
 	sts    *sts.Client
 	ec2    *ec2.Client
 	ecr    *ecr.Client
+	s3     *s3.Client
 }
 
 // New loads credentials the standard way (environment, shared config, SSO,
@@ -57,6 +59,9 @@ func New(ctx context.Context, o Options) (*Client, error) {
 		sts:    sts.NewFromConfig(cfg),
 		ec2:    ec2.NewFromConfig(cfg),
 		ecr:    ecr.NewFromConfig(cfg),
+		// Path-style addressing keeps stand-ins (moto) reachable; AWS
+		// serves both.
+		s3: s3.NewFromConfig(cfg, func(so *s3.Options) { so.UsePathStyle = o.Endpoint != "" }),
 	}, nil
 }
 

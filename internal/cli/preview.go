@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlforge/mlforge/internal/cost"
 	"github.com/mlforge/mlforge/internal/deploy"
 	"github.com/mlforge/mlforge/internal/errs"
 	"github.com/mlforge/mlforge/provision"
@@ -56,6 +57,7 @@ type previewResult struct {
 	Outputs   map[string]any     `json:"outputs,omitempty"`
 	Changes   []provision.Change `json:"changes,omitempty"`
 	Summary   map[string]int     `json:"summary,omitempty"`
+	Cost      *costJSON          `json:"cost,omitempty"`
 }
 
 func previewRun(ctx context.Context, f *Factory, opts *PreviewOptions) error {
@@ -75,14 +77,22 @@ func previewRun(ctx context.Context, f *Factory, opts *PreviewOptions) error {
 		return err
 	}
 	cfg := t.Config
-	res := previewResult{Project: cfg.Project, Env: cfg.Env, Region: setup.Region, Count: len(plan.Changes), Changes: plan.Changes, Summary: plan.Summary}
+	price, err := deploy.Estimate(ctx, t, true)
+	if err != nil {
+		return err
+	}
+	res := previewResult{Project: cfg.Project, Env: cfg.Env, Region: setup.Region, Count: len(plan.Changes), Changes: plan.Changes, Summary: plan.Summary,
+		Cost: &costJSON{JSONEstimate: price.JSON(), Measured: price.Measured, Instance: price.State}}
 	if opts.JSON {
 		if err := writeJSON(f.IO.Out, res); err != nil {
 			return err
 		}
 	} else {
 		printPlan(f, plan)
-		fmt.Fprintf(f.IO.Out, "%s: %s\n", infra.Name(), summaryLine(plan.Summary))
+		fmt.Fprintf(f.IO.Out, "%s: %s\n\n", infra.Name(), summaryLine(plan.Summary))
+		if err := cost.RenderTable(f.IO.Out, price.Estimate); err != nil {
+			return err
+		}
 	}
 	if opts.ExpectNoChanges && plan.HasChanges() {
 		return errs.WithHint(fmt.Errorf("%d changes pending for %s", len(plan.Changes), infra.Name()),
@@ -97,11 +107,17 @@ func previewOffline(ctx context.Context, f *Factory, t *deploy.Target, opts *Pre
 		return err
 	}
 	cfg := t.Config
+	price, err := deploy.Estimate(ctx, t, false)
+	if err != nil {
+		return err
+	}
 	res := previewResult{Project: cfg.Project, Env: cfg.Env, Region: setup.Region, Offline: true,
-		Count: len(plan.Resources), Resources: plan.Resources, Outputs: plan.Outputs}
+		Count: len(plan.Resources), Resources: plan.Resources, Outputs: plan.Outputs,
+		Cost: &costJSON{JSONEstimate: price.JSON()}}
 	if opts.JSON {
 		return writeJSON(f.IO.Out, res)
 	}
+	defer func() { fmt.Fprintln(f.IO.Out); cost.RenderTable(f.IO.Out, price.Estimate) }()
 	fmt.Fprintf(f.IO.Out, "Offline plan for %s/%s in %s (Pulumi mocks, no AWS calls): %d resources to create\n",
 		cfg.Project, cfg.Env, setup.Region, len(plan.Resources))
 	if len(cfg.AWS.SSHCidrs) == 0 {

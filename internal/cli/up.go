@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlforge/mlforge/internal/cost"
 	"github.com/mlforge/mlforge/internal/deploy"
 	"github.com/mlforge/mlforge/internal/stack"
 	"github.com/mlforge/mlforge/internal/ui"
@@ -63,6 +64,10 @@ func upRun(ctx context.Context, f *Factory, opts *UpOptions) error {
 	}
 	if plan.HasChanges() {
 		printPlan(f, plan)
+		if price, err := deploy.Estimate(ctx, t, false); err == nil {
+			fmt.Fprintln(f.IO.ErrOut)
+			cost.RenderTable(f.IO.ErrOut, price.Estimate)
+		}
 		question := fmt.Sprintf("Apply %d changes to AWS (%s/%s, %s)?", len(plan.Changes), t.Config.Project, t.Config.Env, t.Config.AWS.Region)
 		if err := confirm(f, opts.Yes, question, "review the plan with `mlforge preview`, then pass --yes"); err != nil {
 			return err

@@ -23,6 +23,9 @@ type Input struct {
 	// PublicIPv4 says each instance has a public IPv4 address while it
 	// runs (mlforge's hosts do; a stopped host gives its address back).
 	PublicIPv4 bool
+	// ElasticIPs says those addresses are Elastic IPs, kept (and billed)
+	// while their instance is stopped too.
+	ElasticIPs bool
 	// Stopped prices a stopped environment: no compute, storage only.
 	Stopped bool
 }
@@ -88,9 +91,9 @@ func (t *Table) Estimate(in Input) (Estimate, error) {
 	instances := 1 + in.Workers
 	if !in.Stopped {
 		est.add(t.instanceLine(in, instances))
-		if in.PublicIPv4 {
-			est.add(t.ipv4Line(in.Region, instances))
-		}
+	}
+	if in.PublicIPv4 && (!in.Stopped || in.ElasticIPs) {
+		est.add(t.ipv4Line(in, instances))
 	}
 	storage, ok := t.StorageIn(in.Region)
 	if in.RootGiB > 0 {
@@ -143,9 +146,12 @@ func (t *Table) instanceLine(in Input, count int) Line {
 	return l
 }
 
-func (t *Table) ipv4Line(region string, count int) Line {
+func (t *Table) ipv4Line(in Input, count int) Line {
 	l := Line{Item: "Public IPv4 address", Quantity: float64(count), Unit: "address", PriceUnit: "hour"}
-	if r, ok := t.Regions[region]; ok {
+	if in.ElasticIPs {
+		l.Item = "Elastic IP address"
+	}
+	if r, ok := t.Regions[in.Region]; ok {
 		l.Known, l.UnitPrice = true, r.PublicIPv4Hour
 		l.PerHour = r.PublicIPv4Hour * float64(count)
 		l.PerMonth = l.PerHour * HoursPerMonth

@@ -48,6 +48,8 @@ func TestEstimateArithmetic(t *testing.T) {
 				{"EBS gp3 root volumes (2 instances)", 100, 0.08, 8.0 / 730, 8, true}, storage[1], storage[2]},
 			0.1764 + 8.73/730, 137.502, true},
 		{"stopped hosts have no public IPv4", with(taxi, func(in *Input) { in.Stopped, in.PublicIPv4 = true, true }), storage, 4.73 / 730, 4.73, true},
+		{"stopped hosts keep their Elastic IPs", with(taxi, func(in *Input) { in.Stopped, in.PublicIPv4, in.ElasticIPs = true, true, true }),
+			append([]line{{"Elastic IP address", 1, 0.005, 0.005, 3.65, true}}, storage...), 0.005 + 4.73/730, 4.73 + 3.65, true},
 		{"unknown type", with(taxi, func(in *Input) { in.InstanceType = "g9.xlarge" }),
 			append([]line{{"EC2 g9.xlarge, on-demand Linux", 1, 0, 0, 0, false}}, storage...),
 			4.73 / 730, 4.73, false},
