@@ -2,6 +2,8 @@ package cli
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -48,7 +50,11 @@ func TestCostUnknownInstanceType(t *testing.T) {
 	if r.code != 0 {
 		t.Fatal(r.errOut)
 	}
-	odd, _ := awsProject(t, "  instanceType: x2iedn.xlarge\n")
+	odd, _ := awsProject(t, "")
+	yaml, _ := os.ReadFile(filepath.Join(odd, "mlforge.yaml"))
+	if err := os.WriteFile(filepath.Join(odd, "mlforge.yaml"), []byte(strings.Replace(string(yaml), "g5.xlarge", "x2iedn.xlarge", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	o := run(t, odd, "cost", "--offline")
 	if o.code != 0 || !strings.Contains(o.out, "unknown") || !strings.Contains(o.out, "Total (at least)") || strings.Contains(o.out, "$0.00 ") {
 		t.Errorf("unknown type: exit %d\n%s", o.code, o.out)
