@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/mlforge/mlforge/internal/errs"
@@ -184,4 +185,34 @@ func redactURL(u string) string {
 		}
 	}
 	return u
+}
+
+// ListEnvironments names the project's environments (stacks) in the
+// backend o describes (o.Env may name one that does not exist).
+func ListEnvironments(ctx context.Context, o Options) ([]string, error) {
+	if o.Getenv == nil {
+		o.Getenv = os.Getenv
+	}
+	o.ReadOnly = true
+	if o.Program == nil {
+		o.Program = refuseToRun
+	}
+	ws, err := newWorkspace(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	stacks, err := ws.ListStacks(ctx)
+	if err != nil {
+		return nil, explain(fmt.Errorf("listing the environments of %s in %s: %w", o.Project, redactURL(o.BackendURL()), err), o)
+	}
+	var names []string
+	for _, s := range stacks {
+		name := s.Name
+		if i := strings.LastIndex(name, "/"); i >= 0 {
+			name = name[i+1:]
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names, nil
 }

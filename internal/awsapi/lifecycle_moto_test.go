@@ -129,3 +129,22 @@ func TestLifecycleErrorsAgainstMoto(t *testing.T) {
 		}
 	}
 }
+
+// Persistent spot requests are cancelled by id; none makes no call at all.
+// (moto cannot stand in here: its RequestSpotInstances answers in a shape
+// the SDK cannot read, and it fails on requests it does not know.)
+func TestCancelSpotRequests(t *testing.T) {
+	ctx := context.Background()
+	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
+	closed, err := New(ctx, Options{Region: "eu-west-1", Endpoint: "http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := closed.CancelSpotRequests(ctx, []string{"", ""}); err != nil {
+		t.Errorf("no requests made a call: %v", err)
+	}
+	if err := closed.CancelSpotRequests(ctx, []string{"sir-0123"}); err == nil || !strings.Contains(err.Error(), "sir-0123") {
+		t.Errorf("an unreachable EC2: %v, want an error naming the request", err)
+	}
+}

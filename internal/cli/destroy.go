@@ -102,6 +102,9 @@ func destroyRun(ctx context.Context, f *Factory, opts *DestroyOptions) error {
 			return fmt.Errorf("preparing the data for deletion: %w", err)
 		}
 	}
+	if err := deploy.CancelSpotRequests(ctx, t, outs); err != nil {
+		return err
+	}
 	if err := infra.Destroy(ctx, progress); err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ take --json.`,
 	root.SetCompletionCommandGroupID("other")
 	for _, c := range []*cobra.Command{newNewCmd(f), newInitCmd(f), newTemplatesCmd(f), newConfigCmd(f),
 		newUpCmd(f), newDownCmd(f), newStatusCmd(f), newLogsCmd(f), newRunCmd(f),
-		newTunnelCmd(f), newSSHCmd(f), newPreviewCmd(f), newCostCmd(f), newDestroyCmd(f), newRefreshCmd(f), newOutputsCmd(f)} {
+		newTunnelCmd(f), newSSHCmd(f), newPreviewCmd(f), newCostCmd(f), newStopCmd(f), newStartCmd(f), newEnvsCmd(f), newDestroyCmd(f), newRefreshCmd(f), newOutputsCmd(f)} {
 		c.GroupID = "project"
 		root.AddCommand(c)
 	}

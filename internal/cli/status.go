@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mlforge/mlforge/internal/deploy"
 	"github.com/mlforge/mlforge/internal/errs"
 	"github.com/mlforge/mlforge/internal/stack"
 	"github.com/mlforge/mlforge/internal/ui"
@@ -37,6 +39,19 @@ func statusRun(ctx context.Context, f *Factory, tf *targetFlags, asJSON bool) er
 		return err
 	}
 	defer t.Close()
+	host := awsHost(ctx, f, t)
+	if host != nil && host.State != "running" {
+		// Nothing to connect to: say what the host is and what it costs.
+		if asJSON {
+			err = writeJSON(f.IO.Out, statusResult{Report: &stack.Report{Project: t.Config.Project, Services: []stack.ServiceState{}, Drift: []stack.Drift{}}, Host: host})
+		} else {
+			printHost(f, host, time.Now())
+		}
+		if err != nil {
+			return err
+		}
+		return &errs.SilentError{Code: 1}
+	}
 	p, err := t.Project(ctx)
 	if err != nil {
 		return err
@@ -45,17 +60,27 @@ func statusRun(ctx context.Context, f *Factory, tf *targetFlags, asJSON bool) er
 	if err != nil {
 		return errs.WithHint(err, "is Docker running? `mlforge doctor` checks")
 	}
+	if host != nil {
+		host = awsHost(ctx, f, t) // connected now: with the idle stop's view
+	}
 	if asJSON {
-		if err := writeJSON(f.IO.Out, res); err != nil {
+		if err := writeJSON(f.IO.Out, statusResult{Report: res, Host: host}); err != nil {
 			return err
 		}
 	} else {
 		printStatus(f, res)
+		printHost(f, host, time.Now())
 	}
 	if !res.Healthy {
 		return &errs.SilentError{Code: 1}
 	}
 	return nil
+}
+
+// statusResult is status --json: the stack, and on target aws its host.
+type statusResult struct {
+	*stack.Report
+	Host *deploy.HostState `json:"host,omitempty"`
 }
 
 func printStatus(f *Factory, res *stack.Report) {

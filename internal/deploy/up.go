@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/mlforge/mlforge/internal/pipeline"
@@ -67,9 +68,11 @@ func (r *run) steps() []pipeline.Step {
 	case SSH:
 		return remote
 	case AWS:
-		infra := []pipeline.Step{provisionInfra{r}}
+		infra := []pipeline.Step{provisionInfra{r}, startInstance{r}}
 		wait := &provision.HostWait{Instance: &r.instance, Instances: r.t.aws, Timeouts: provision.DefaultTimeouts,
 			KeyDir: r.t.aws.keyDir}
+		// The host's idle stop follows its Docker.
+		remote = slices.Insert(remote, 2, pipeline.Step(idleStop{r}))
 		return append(append(infra, wait.Steps()...), remote...)
 	}
 	return local
@@ -88,6 +91,9 @@ type run struct {
 	instance   provision.Instance // aws: the host, from provisioning
 	deployment *deployment        // aws: what the environment adds, from its outputs
 	conn       *remote.Conn       // remote: the host, once connected
+
+	// resume: the stack starts from the host's own copy; nothing is built.
+	resume bool
 
 	model   *stack.Model       // the compose model, once read
 	skip    map[string]bool    // services not started
@@ -117,9 +123,10 @@ func (r *run) project() *stack.Project {
 	return r.here
 }
 
-// builder is the stack whose engine builds the images.
+// builder is the stack whose engine builds the images (whose compose
+// model the steps read).
 func (r *run) builder() *stack.Project {
-	if r.opts.BuildOnHost && r.conn != nil {
+	if (r.opts.BuildOnHost || r.resume) && r.conn != nil {
 		return r.conn.Project
 	}
 	return r.here
