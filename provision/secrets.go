@@ -9,18 +9,28 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mlforge/mlforge/internal/errs"
 )
 
-// PassphraseEnv overrides the generated passphrase (for CI and teams).
-const PassphraseEnv = "MLFORGE_PASSPHRASE"
+// PassphraseEnv gives the secrets passphrase (for CI and teams);
+// PulumiPassphraseEnv, pulumi's own variable, is honoured too.
+const (
+	PassphraseEnv       = "MLFORGE_PASSPHRASE"
+	PulumiPassphraseEnv = "PULUMI_CONFIG_PASSPHRASE"
+)
 
-// Passphrase returns the secrets passphrase of one environment: $MLFORGE_PASSPHRASE
-// when set, else the content of file, generated (32 random bytes) on first
-// use with mode 0600 when create is set. A file readable by others is
-// refused.
+// Passphrase returns the secrets passphrase of one environment:
+// $MLFORGE_PASSPHRASE, else $PULUMI_CONFIG_PASSPHRASE, else the content of
+// file; with create, one is generated (32 random bytes) into file (mode
+// 0600) on first use, except on a CI runner (CI set), where it would leave
+// with the runner and lock the environment's secrets away: there the
+// passphrase must come from a secret. A file readable by others is refused.
 func Passphrase(file string, getenv func(string) string, create bool) (string, error) {
-	if v := getenv(PassphraseEnv); v != "" {
-		return v, nil
+	for _, name := range []string{PassphraseEnv, PulumiPassphraseEnv} {
+		if v := getenv(name); v != "" {
+			return v, nil
+		}
 	}
 	b, err := os.ReadFile(file)
 	if err == nil {
@@ -39,6 +49,10 @@ func Passphrase(file string, getenv func(string) string, create bool) (string, e
 	}
 	if !create {
 		return "", fmt.Errorf("the environment's passphrase is not on this machine (%s): set %s", file, PassphraseEnv)
+	}
+	if getenv("CI") != "" {
+		return "", errs.WithHint(fmt.Errorf("no secrets passphrase on this CI runner (%s is not set)", PassphraseEnv),
+			fmt.Sprintf("set %s from a CI secret (the same value everywhere the environment is used); a generated one would leave with the runner", PassphraseEnv))
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/mlforge/mlforge/internal/errs"
 )
 
 func TestPassphrase(t *testing.T) {
@@ -51,5 +53,31 @@ func TestPassphrase(t *testing.T) {
 	}
 	if _, err := Passphrase(file, noEnv, true); err == nil || !strings.Contains(err.Error(), "chmod 600") {
 		t.Errorf("world-readable passphrase file: want a chmod hint, got %v", err)
+	}
+}
+
+// The passphrase comes from MLFORGE_PASSPHRASE, else pulumi's own variable
+// (never replaced by a generated one), and a CI runner never generates one.
+func TestPassphraseSources(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "passphrase")
+	env := func(vars map[string]string) func(string) string { return func(k string) string { return vars[k] } }
+	if p, err := Passphrase(file, env(map[string]string{PulumiPassphraseEnv: "from-pulumi"}), true); err != nil || p != "from-pulumi" {
+		t.Errorf("PULUMI_CONFIG_PASSPHRASE: %q, %v", p, err)
+	}
+	if p, _ := Passphrase(file, env(map[string]string{PassphraseEnv: "ours", PulumiPassphraseEnv: "pulumi's"}), true); p != "ours" {
+		t.Errorf("MLFORGE_PASSPHRASE does not win: %q", p)
+	}
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Errorf("a passphrase from the environment was written to %s", file)
+	}
+	_, err := Passphrase(file, env(map[string]string{"CI": "true"}), true)
+	if err == nil || !strings.Contains(err.Error(), "no secrets passphrase on this CI runner") || !strings.Contains(errs.Hint(err), "CI secret") {
+		t.Errorf("CI without a passphrase: %v (hint %q)", err, errs.Hint(err))
+	}
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Error("a CI run generated a passphrase")
+	}
+	if _, err := Passphrase(file, env(nil), false); err == nil || !strings.Contains(err.Error(), "not on this machine") {
+		t.Errorf("read-only without one: %v", err)
 	}
 }

@@ -168,9 +168,11 @@ func TestUpTargetAWSGlue(t *testing.T) {
 	if len(again.Shipped) != 0 || again.Synced || len(again.Built) != 0 {
 		t.Errorf("second up: %+v, want nothing built, shipped or synced", again)
 	}
-	if r := runWith(t, f, "status"); r.code != 0 || !strings.Contains(r.out, "web") {
+	if r := runWith(t, f, "status"); r.code != 0 || !strings.Contains(r.out, "web") || !strings.Contains(r.out, "running for") ||
+		!strings.Contains(r.out, "Idle stop: in") || !strings.Contains(r.out, "this month so far") {
 		t.Errorf("status --target aws: exit %d\n%s%s", r.code, r.out, r.errOut)
 	}
+	stoppedAndResumed(t, f, instanceID)
 	if r := runWith(t, f, "down"); r.code != 0 {
 		t.Errorf("down --target aws: exit %d\n%s", r.code, r.errOut)
 	}
@@ -204,4 +206,45 @@ func motoInstance(t *testing.T, endpoint string) string {
 		t.Fatal(err)
 	}
 	return aws.ToString(out.Instances[0].InstanceId)
+}
+
+// stoppedAndResumed drives the cost guard's commands through the real
+// code against moto's EC2: stop, status and envs of a stopped environment,
+// start, then stop again and an up that starts it before its no-op deploy.
+func stoppedAndResumed(t *testing.T, f *Factory, instanceID string) {
+	t.Helper()
+	if r := runWith(t, f, "stop"); r.code != 0 || !strings.Contains(r.errOut, instanceID+" stopped") {
+		t.Fatalf("stop: exit %d\n%s", r.code, r.errOut)
+	}
+	st := runWith(t, f, "status")
+	if st.code != 1 || !strings.Contains(st.out, "stopped") || !strings.Contains(st.out, "`mlforge start`") {
+		t.Errorf("status of a stopped environment: exit %d\n%s%s", st.code, st.out, st.errOut)
+	}
+	envs := runWith(t, f, "envs", "--json")
+	var list []struct {
+		Env, State      string
+		StoppedPerMonth float64
+	}
+	if err := json.Unmarshal([]byte(envs.out), &list); err != nil || len(list) != 1 || list[0].Env != "dev" ||
+		list[0].State != "stopped" || list[0].StoppedPerMonth <= 0 {
+		t.Errorf("envs: %v %+v\n%s", err, list, envs.errOut)
+	}
+	start := runWith(t, f, "start", "--json")
+	if start.code != 0 || !strings.Contains(start.errOut, "✓ start the instance") || !strings.Contains(start.errOut, "✓ check health") {
+		t.Fatalf("start: exit %d\n%s", start.code, start.errOut)
+	}
+	if r := runWith(t, f, "stop"); r.code != 0 {
+		t.Fatalf("second stop: exit %d", r.code)
+	}
+	up := runWith(t, f, "up", "--yes", "--json")
+	if up.code != 0 || !strings.Contains(up.errOut, "✓ start the instance") {
+		t.Fatalf("up on a stopped environment: exit %d\n%s", up.code, up.errOut)
+	}
+	var o struct {
+		Built, Shipped []string
+		Synced         bool
+	}
+	if err := json.Unmarshal([]byte(up.out), &o); err != nil || len(o.Built)+len(o.Shipped) != 0 || o.Synced {
+		t.Errorf("up after a start: %+v %v, want nothing built, shipped or synced", o, err)
+	}
 }

@@ -22,6 +22,8 @@ func awsProject(t *testing.T, extra string) (dir, home string) {
 	dir, home = t.TempDir(), t.TempDir()
 	t.Setenv("MLFORGE_HOME", home)
 	t.Setenv("MLFORGE_PASSPHRASE", "")
+	t.Setenv("PULUMI_CONFIG_PASSPHRASE", "")
+	t.Setenv("CI", "") // a workstation: the passphrase is generated into the mlforge directory
 	yaml := "project: taxi\ntarget: aws\naws:\n  region: eu-west-1\n  instanceType: g5.xlarge\n" + extra
 	compose := "services:\n  mlflow:\n    image: ghcr.io/mlflow/mlflow:v2.17.0\n  serve:\n    build: ./serve\n    image: taxi/serve:latest\n  jobs:\n    build: ./jobs\n"
 	for name, body := range map[string]string{"mlforge.yaml": yaml, "docker-compose.yml": compose} {
