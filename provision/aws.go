@@ -84,6 +84,7 @@ func PrepareAWS(ctx context.Context, in AWSInputs) (*AWSSetup, error) {
 		Images: images, KeepImages: c.AWS.KeepImages, NoncurrentDays: NoncurrentDays,
 		PublicKey: keys.PublicKey, HostKey: keys.Host.Public, HostKeyFingerprint: fp,
 		ManagerUserData: hosts.manager, Workers: hosts.workers, DeleteData: in.DeleteData,
+		Keys: StateKeys(keys, in.KeyDir),
 	}
 	if err := sc.Validate(); err != nil {
 		return nil, err

@@ -203,7 +203,8 @@ func TestConcurrentRunIsLocked(t *testing.T) {
 		t.Fatalf("second run: want ErrLocked, got %v", err)
 	}
 	t.Logf("second run: %v\nhint: %s", err, errs.Hint(err))
-	if !strings.Contains(err.Error(), "locked by") || !strings.Contains(errs.Hint(err), "pulumi cancel") {
+	host, _ := os.Hostname()
+	if !strings.Contains(err.Error(), "created by") || !strings.Contains(err.Error(), "@"+host+" (pid ") || !strings.Contains(errs.Hint(err), "pulumi cancel") {
 		t.Errorf("lock error does not say who holds it and how to clear a stale lock: %v (hint %q)", err, errs.Hint(err))
 	}
 }

@@ -207,7 +207,11 @@ func explain(err error, o Options) error {
 	msg := err.Error()
 	switch {
 	case auto.IsConcurrentUpdateError(err) || strings.Contains(msg, "currently locked by"):
-		return errs.WithHint(fmt.Errorf("%s: %w: %s", firstLine(msg), ErrLocked, lineWith(msg, "locked by")),
+		holder := lineWith(msg, "created by")
+		if holder == "" {
+			holder = lineWith(msg, "locked by")
+		}
+		return errs.WithHint(fmt.Errorf("%s: %w: %s", firstLine(msg), ErrLocked, holder),
 			fmt.Sprintf("another mlforge (or pulumi) run is changing %s/%s; wait for it to finish. If that run crashed, remove the stale lock with: PULUMI_BACKEND_URL=%s pulumi cancel --stack %s --yes",
 				o.Project, o.Env, redactURL(o.BackendURL()), o.Env))
 	case strings.Contains(msg, "context canceled") || strings.Contains(msg, "update canceled"):

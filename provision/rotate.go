@@ -42,7 +42,7 @@ type RotateHostKey struct {
 
 func (r *RotateHostKey) String() string { return "replace the first-boot host key" }
 
-func (r *RotateHostKey) marker() string { return filepath.Join(r.KeyDir, "host_key_rotated") }
+func (r *RotateHostKey) marker() string { return filepath.Join(r.KeyDir, rotatedMarker) }
 func (r *RotateHostKey) current() string {
 	return filepath.Join(r.KeyDir, "ssh_host_ed25519_key")
 }

@@ -109,18 +109,7 @@ func TestUpTargetAWSGlue(t *testing.T) {
 	f.Deploy.AWS = func(ctx context.Context, region string) (*awsapi.Client, error) {
 		return awsapi.New(ctx, awsapi.Options{Region: region, Endpoint: endpoint})
 	}
-	f.Deploy.Program = func(s *provision.AWSSetup) pulumi.RunFunc {
-		return func(ctx *pulumi.Context) error {
-			ctx.Export(awsstack.OutInstanceID, pulumi.String(instanceID))
-			ctx.Export(awsstack.OutPublicIP, pulumi.String("127.0.0.1"))
-			ctx.Export(provision.OutSSHPort, pulumi.Int(host.Port))
-			ctx.Export(awsstack.OutSSHUser, pulumi.String("root"))
-			ctx.Export(awsstack.OutHostKeyFingerprint, pulumi.String(s.Stack.HostKeyFingerprint))
-			ctx.Export(awsstack.OutBucket, pulumi.String("awsdeploy-dev-artifacts-0123"))
-			ctx.Export(awsstack.OutRepositoryURLs, pulumi.StringMap{"awsdeploy-web": pulumi.String(reg + "/awsdeploy-dev-web")})
-			return nil
-		}
-	}
+	f.Deploy.Program = standIn{instanceID: instanceID, port: host.Port, repos: map[string]string{"awsdeploy-web": reg + "/awsdeploy-dev-web"}}.program
 
 	type upOut struct {
 		Built, Shipped []string
@@ -213,7 +202,7 @@ func motoInstance(t *testing.T, endpoint string) string {
 // start, then stop again and an up that starts it before its no-op deploy.
 func stoppedAndResumed(t *testing.T, f *Factory, instanceID string) {
 	t.Helper()
-	if r := runWith(t, f, "stop"); r.code != 0 || !strings.Contains(r.errOut, instanceID+" stopped") {
+	if r := runWith(t, f, "stop"); r.code != 0 || !strings.Contains(r.out, instanceID+" stopped") {
 		t.Fatalf("stop: exit %d\n%s", r.code, r.errOut)
 	}
 	st := runWith(t, f, "status")
@@ -246,5 +235,31 @@ func stoppedAndResumed(t *testing.T, f *Factory, instanceID string) {
 	}
 	if err := json.Unmarshal([]byte(up.out), &o); err != nil || len(o.Built)+len(o.Shipped) != 0 || o.Synced {
 		t.Errorf("up after a start: %+v %v, want nothing built, shipped or synced", o, err)
+	}
+}
+
+// standIn is the environment's program in these tests: it creates nothing
+// and exports what the AWS program exports, pointing at a test host that
+// plays the instance (and, as the real program does, the keys as a secret).
+type standIn struct {
+	instanceID string
+	port       int
+	repos      map[string]string
+}
+
+func (st standIn) program(s *provision.AWSSetup) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		ctx.Export(awsstack.OutInstanceID, pulumi.String(st.instanceID))
+		ctx.Export(awsstack.OutPublicIP, pulumi.String("127.0.0.1"))
+		ctx.Export(provision.OutSSHPort, pulumi.Int(st.port))
+		ctx.Export(awsstack.OutSSHUser, pulumi.String("root"))
+		ctx.Export(awsstack.OutHostKeyFingerprint, pulumi.String(s.Stack.HostKeyFingerprint))
+		ctx.Export(awsstack.OutHostKey, pulumi.String(s.Stack.HostKey))
+		ctx.Export(awsstack.OutBucket, pulumi.String(s.Stack.Project+"-dev-artifacts-0123"))
+		ctx.Export(awsstack.OutRepositoryURLs, pulumi.ToStringMap(st.repos))
+		if s.Stack.Keys != nil {
+			ctx.Export(awsstack.OutKeys, s.Stack.Keys.Output())
+		}
+		return nil
 	}
 }

@@ -27,7 +27,15 @@ from inside the host after aws.idleStop without activity.`,
 			if err != nil {
 				return err
 			}
-			return deploy.Stop(cmd.Context(), t, ui.NewStatus(f.IO))
+			states, err := deploy.Stop(cmd.Context(), t, ui.NewStatus(f.IO))
+			if err != nil {
+				return err
+			}
+			for _, s := range states {
+				fmt.Fprintln(f.IO.Out, s)
+			}
+			fmt.Fprintln(f.IO.Out, "The data stays on the volumes; `mlforge start` or `mlforge up` resumes.")
+			return nil
 		},
 	}
 	tf.addEnv(cmd.Flags())

@@ -51,20 +51,51 @@ func (t *Target) Infra(ctx context.Context, deleteData bool) (*provision.Infra, 
 	if e.infra != nil && e.setup.Stack.DeleteData == deleteData {
 		return e.infra, e.setup, nil
 	}
-	setup, err := provision.PrepareAWS(ctx, provision.AWSInputs{
-		Cfg: e.cfg, ProjectDir: t.Dir, KeyDir: e.keyDir, DeleteData: deleteData,
-		CallerCIDR: func(ctx context.Context) (string, error) { return awsapi.CallerCIDR(ctx, e.deps.CallerIP) },
-	})
-	if err != nil {
+	if err := e.restoreKeys(ctx); err != nil {
 		return nil, nil, err
 	}
-	o := e.options(setup)
-	infra, err := provision.Open(ctx, o)
+	infra, setup, err := e.open(ctx, t.Dir, deleteData)
 	if err != nil {
 		return nil, nil, err
 	}
 	e.setup, e.infra = setup, infra
 	return infra, setup, nil
+}
+
+// open prepares the environment from the key directory as it is now and
+// opens its stack for changes.
+func (e *awsEnv) open(ctx context.Context, dir string, deleteData bool) (*provision.Infra, *provision.AWSSetup, error) {
+	setup, err := provision.PrepareAWS(ctx, provision.AWSInputs{
+		Cfg: e.cfg, ProjectDir: dir, KeyDir: e.keyDir, DeleteData: deleteData,
+		CallerCIDR: func(ctx context.Context) (string, error) { return awsapi.CallerCIDR(ctx, e.deps.CallerIP) },
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	infra, err := provision.Open(ctx, e.options(setup))
+	if err != nil {
+		return nil, nil, err
+	}
+	return infra, setup, nil
+}
+
+// restoreKeys brings the keys kept in the environment's state (when it
+// exists) into the key directory: a teammate or a CI runner reaches the
+// host its creator made.
+func (e *awsEnv) restoreKeys(ctx context.Context) error {
+	st, err := e.readState(ctx)
+	if errors.Is(err, provision.ErrNotCreated) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	out, err := st.Outputs(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = provision.RestoreKeys(e.keyDir, out)
+	return err
 }
 
 // Outputs reads the environment's outputs and its name from its state:
@@ -93,7 +124,7 @@ func (e *awsEnv) options(setup *provision.AWSSetup) provision.Options {
 		Project: e.cfg.Project, Env: e.cfg.Env, Home: e.home,
 		Backend: e.cfg.AWS.Backend, SecretsProvider: e.cfg.AWS.SecretsProvider,
 		Pulumi: provision.PulumiCLI{Home: e.home, UserHome: userHome},
-		Getenv: e.deps.Getenv, ReadOnly: setup == nil,
+		Getenv: e.deps.Getenv, ReadOnly: setup == nil, PulumiHome: e.deps.Getenv("PULUMI_HOME"),
 	}
 	if setup != nil {
 		o.Program = setup.Program()
@@ -134,6 +165,9 @@ func (e *awsEnv) instance(ctx context.Context) (*provision.Instance, error) {
 	if len(out) == 0 {
 		return nil, errs.WithHint(fmt.Errorf("environment %s has no host: nothing is provisioned", st.Name()),
 			fmt.Sprintf("create it with `mlforge up --target aws --env %s`", e.cfg.Env))
+	}
+	if _, err := provision.RestoreKeys(e.keyDir, out); err != nil {
+		return nil, err
 	}
 	keys, err := provision.LoadKeys(e.keyDir)
 	if err != nil {

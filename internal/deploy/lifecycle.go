@@ -69,14 +69,20 @@ func Instances(out map[string]provision.Output) []string {
 // Stop stops the environment's instances from here (the idle stop does it
 // from inside): the stack's data stays on the volumes, compute is no
 // longer billed. Run `mlforge start` or `mlforge up` to resume.
-func Stop(ctx context.Context, t *Target, st pipeline.Status) error {
+// It returns each instance with its state.
+func Stop(ctx context.Context, t *Target, st pipeline.Status) ([]string, error) {
 	if t.aws == nil {
-		return notAWS(t.Config)
+		return nil, notAWS(t.Config)
 	}
-	return pipeline.Run(ctx, st, []pipeline.Step{&stopInstances{t: t}})
+	s := &stopInstances{t: t}
+	err := pipeline.Run(ctx, st, []pipeline.Step{s})
+	return s.states, err
 }
 
-type stopInstances struct{ t *Target }
+type stopInstances struct {
+	t      *Target
+	states []string
+}
 
 func (s *stopInstances) String() string { return "stop the instances" }
 
@@ -107,6 +113,7 @@ func (s *stopInstances) Run(ctx context.Context, r pipeline.Reporter) error {
 		}
 		states = append(states, id+" "+info.State)
 	}
+	s.states = states
 	r.Update(strings.Join(states, ", "))
 	return nil
 }

@@ -62,7 +62,7 @@ func (p provisionInfra) Run(ctx context.Context, r pipeline.Reporter) error {
 	if err != nil {
 		return err
 	}
-	p.instance = *inst
+	p.instance, p.outputs = *inst, out
 	p.deployment, err = deploymentFromOutputs(out, p.t.aws)
 	if err != nil {
 		return fmt.Errorf("%w (run `mlforge refresh --env %s`, then `mlforge up --env %s` again)", err, p.t.Config.Env, p.t.Config.Env)

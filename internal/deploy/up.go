@@ -73,7 +73,8 @@ func (r *run) steps() []pipeline.Step {
 			KeyDir: r.t.aws.keyDir}
 		// The host's idle stop follows its Docker.
 		remote = slices.Insert(remote, 2, pipeline.Step(idleStop{r}))
-		return append(append(infra, wait.Steps()...), remote...)
+		infra = append(append(infra, wait.Steps()...), recordKeys{r})
+		return append(infra, remote...)
 	}
 	return local
 }
@@ -88,9 +89,10 @@ type run struct {
 	docker Docker         // this machine's engine (nil when the host builds)
 	here   *stack.Project // the stack on this machine, where images are built
 
-	instance   provision.Instance // aws: the host, from provisioning
-	deployment *deployment        // aws: what the environment adds, from its outputs
-	conn       *remote.Conn       // remote: the host, once connected
+	instance   provision.Instance          // aws: the host, from provisioning
+	outputs    map[string]provision.Output // aws: the environment's outputs, from provisioning
+	deployment *deployment                 // aws: what the environment adds, from its outputs
+	conn       *remote.Conn                // remote: the host, once connected
 
 	// resume: the stack starts from the host's own copy; nothing is built.
 	resume bool

@@ -24,7 +24,7 @@ func TestStepListsPerTarget(t *testing.T) {
 		{SSH, true, []string{"connect to u@h:22", "Docker and Compose on the host", "preflight", "sync the project", "deployment settings",
 			"read the compose file", "build images on the host", "start services", "serve a model", "check health"}},
 		{AWS, false, []string{"provision the infrastructure", "start the instance", "instance running", "SSH reachable with the pinned host key",
-			"cloud-init finished", "replace the first-boot host key", "Docker and Compose ready", "connect to ubuntu@:22",
+			"cloud-init finished", "replace the first-boot host key", "Docker and Compose ready", "record the host key in the state", "connect to ubuntu@:22",
 			"Docker and Compose on the host", "idle stop", "preflight", "read the compose file", "build images", "ship images",
 			"sync the project", "deployment settings", "start services", "serve a model", "check health"}},
 	}

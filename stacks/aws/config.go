@@ -50,6 +50,10 @@ type Config struct {
 	// HostKey is that host key's public half (authorized_keys format),
 	// exported so any client with the outputs can pin it; optional.
 	HostKey string
+	// Keys is the environment's SSH material, kept in the state as
+	// secrets so a teammate or a CI runner with the backend and the
+	// passphrase reaches the same host; optional.
+	Keys *StateKeys
 	// UserData is the manager's cloud-init document (bootstrap.CloudInit);
 	// the program hands it to EC2 gzip-compressed. It is used when
 	// ManagerUserData is nil, and then carries no data device.
@@ -65,6 +69,15 @@ type Config struct {
 	// volume with their contents; otherwise they are retained when the
 	// stack is destroyed, and adopted again by the next up.
 	DeleteData bool
+}
+
+// StateKeys are the SSH keys an environment keeps in its state.
+type StateKeys struct {
+	LoginPrivate   string // the login key (OpenSSH PEM)
+	LoginPublic    string // its authorized_keys line
+	HostPrivate    string // the manager's pinned host key (OpenSSH PEM)
+	HostPublic     string
+	HostRotatedFor string // the instance whose first-boot host key was replaced by HostPrivate ("" before)
 }
 
 // UserDataFunc renders a host's user data as EC2 stores it: the raw bytes

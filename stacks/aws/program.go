@@ -13,10 +13,13 @@ const (
 	OutSSHUser            = "sshUser"
 	OutHostKeyFingerprint = "hostKeyFingerprint"
 	OutHostKey            = "hostKey" // the manager's public host key, when Config.HostKey is set
-	OutBucket             = "bucketName"
-	OutRepositoryURLs     = "repositoryUrls"
-	OutDataVolumeID       = "dataVolumeId" // DataDevices(id) are its paths on the manager
-	OutAvailabilityZone   = "availabilityZone"
+	// OutKeys holds Config.Keys, a secret: the environment's SSH material
+	// for every machine that has the backend and the passphrase.
+	OutKeys             = "sshKeys"
+	OutBucket           = "bucketName"
+	OutRepositoryURLs   = "repositoryUrls"
+	OutDataVolumeID     = "dataVolumeId" // DataDevices(id) are its paths on the manager
+	OutAvailabilityZone = "availabilityZone"
 	// OutSpotRequestIDs lists the persistent spot requests of the hosts
 	// (manager first; empty strings for on-demand hosts).
 	OutSpotRequestIDs = "spotRequestIds"
@@ -99,7 +102,7 @@ func build(ctx *pulumi.Context, c Config) (pulumi.Map, error) {
 	for _, w := range ws {
 		spot = append(spot, w.(pulumi.Map)["spotRequestId"])
 	}
-	return pulumi.Map{
+	outs := pulumi.Map{
 		OutInstanceID:         inst.ID(),
 		OutPublicIP:           ip.PublicIp,
 		OutPublicDNS:          ip.PublicDns,
@@ -114,5 +117,18 @@ func build(ctx *pulumi.Context, c Config) (pulumi.Map, error) {
 		OutSpotRequestIDs:     spot,
 		OutWorkers:            ws,
 		OutUserDataBytes:      c.userDataSizes(size),
-	}, nil
+	}
+	if c.Keys != nil {
+		outs[OutKeys] = c.Keys.Output()
+	}
+	return outs, nil
+}
+
+// Output is the keys as the OutKeys output: a secret in the state.
+func (k *StateKeys) Output() pulumi.Output {
+	return pulumi.ToSecret(pulumi.StringMap{
+		"loginPrivate": pulumi.String(k.LoginPrivate), "loginPublic": pulumi.String(k.LoginPublic),
+		"hostPrivate": pulumi.String(k.HostPrivate), "hostPublic": pulumi.String(k.HostPublic),
+		"hostRotatedFor": pulumi.String(k.HostRotatedFor),
+	})
 }
