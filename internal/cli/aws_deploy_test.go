@@ -109,6 +109,7 @@ func TestUpTargetAWSGlue(t *testing.T) {
 	f.Deploy.AWS = func(ctx context.Context, region string) (*awsapi.Client, error) {
 		return awsapi.New(ctx, awsapi.Options{Region: region, Endpoint: endpoint})
 	}
+	noSecretsPrinted(t, "glue-test", keyDir, ecrToken(t, endpoint))
 	f.Deploy.Program = standIn{instanceID: instanceID, port: host.Port, repos: map[string]string{"awsdeploy-web": reg + "/awsdeploy-dev-web"}}.program
 
 	type upOut struct {
@@ -262,4 +263,19 @@ func (st standIn) program(s *provision.AWSSetup) pulumi.RunFunc {
 		}
 		return nil
 	}
+}
+
+// ecrToken is the registry token moto hands out, which mlforge must pass
+// to the host without ever printing it.
+func ecrToken(t *testing.T, endpoint string) string {
+	t.Helper()
+	c, err := awsapi.New(context.Background(), awsapi.Options{Region: "eu-west-1", Endpoint: endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := c.RegistryLogin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.Password
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mlforge/mlforge/internal/deploy"
 	"github.com/mlforge/mlforge/internal/iostreams"
+	"github.com/mlforge/mlforge/internal/testenv"
 	"github.com/mlforge/mlforge/templates"
 )
 
@@ -41,7 +42,26 @@ func runWith(t *testing.T, f *Factory, args ...string) result {
 	out.Reset()
 	errOut.Reset()
 	code := Run(context.Background(), f, args)
+	printed.Add(t, out.String(), errOut.String())
 	return result{code, out.String(), errOut.String()}
+}
+
+// printed is everything the commands printed, by test: no secret may
+// appear in it.
+var printed testenv.Printed
+
+// noSecretsPrinted checks, when the test ends, that nothing printed during
+// it holds the environment's secrets: the passphrase, its private keys
+// (as kept in keyDir) and an ECR token.
+func noSecretsPrinted(t *testing.T, passphrase, keyDir, ecrToken string) {
+	t.Cleanup(func() {
+		secrets := map[string]string{"the passphrase": passphrase, "an ECR token": ecrToken}
+		for _, f := range []string{"id_ed25519", "ssh_host_ed25519_key"} {
+			b, _ := os.ReadFile(filepath.Join(keyDir, f))
+			secrets["the private key "+f] = string(b)
+		}
+		testenv.NoSecrets(t, printed.Of(t), secrets)
+	})
 }
 
 func TestExitCodesAndErrors(t *testing.T) {

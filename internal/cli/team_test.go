@@ -114,6 +114,7 @@ func TestTwoMachinesShareAnEnvironment(t *testing.T) {
 	program := standIn{instanceID: motoInstance(t, endpoint), port: host.Port}
 	alice, aliceHome := machine(t, dir, endpoint, program)
 	bob, bobHome := machine(t, dir, endpoint, program)
+	noSecretsPrinted(t, "the-team-passphrase", provision.EnvDir(aliceHome, "awsteam", "dev"), ecrToken(t, endpoint))
 
 	// Alice's first up: the instance comes up with her first-boot keys.
 	keys, err := provision.EnvKeys(provision.EnvDir(aliceHome, "awsteam", "dev"))

@@ -21,6 +21,10 @@ import (
 
 var binary string
 
+// printed is everything mlforge printed in these tests, by test: no
+// secret may appear in it.
+var printed testenv.Printed
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "mlforge-e2e-")
 	if err != nil {
@@ -62,6 +66,7 @@ func mlforge(t *testing.T, dir string, env []string, args ...string) result {
 	} else if err != nil {
 		t.Fatalf("running mlforge %v: %v", args, err)
 	}
+	printed.Add(t, out.String(), errOut.String())
 	t.Logf("mlforge %s -> %d\n%s%s", strings.Join(args, " "), code, out.String(), errOut.String())
 	return result{code, out.String(), errOut.String()}
 }
@@ -132,4 +137,17 @@ func (s *syncBuilder) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// noSecretsPrinted checks, when the test ends, that nothing mlforge
+// printed during it (stdout, stderr, --json) holds a secret of the project
+// in dir (the generated passwords in its .env) or one of extra.
+func noSecretsPrinted(t *testing.T, dir string, extra map[string]string) {
+	t.Cleanup(func() {
+		secrets := testenv.EnvSecrets(t, filepath.Join(dir, ".env"))
+		for k, v := range extra {
+			secrets[k] = v
+		}
+		testenv.NoSecrets(t, printed.Of(t), secrets)
+	})
 }

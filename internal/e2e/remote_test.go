@@ -49,6 +49,8 @@ func TestTaxiStackOnSSHHost(t *testing.T) {
 	t.Cleanup(func() { removeImages(t, name) })
 	target := []string{"--target", "ssh", "--host", fmt.Sprintf("root@127.0.0.1:%d", host.Port),
 		"--identity", host.Identity, "--known-hosts", host.KnownHosts}
+	key, _ := os.ReadFile(host.Identity)
+	noSecretsPrinted(t, dir, map[string]string{"the SSH private key": string(key)})
 
 	start := time.Now()
 	first := mlforge(t, dir, nil, append([]string{"up", "--skip", "grafana", "--json"}, target...)...)

@@ -31,6 +31,7 @@ func TestTaxiStackThroughMlforge(t *testing.T) {
 	// Images left by an earlier run would be reused, by design: start clean.
 	removeImages(t, name)
 	t.Cleanup(func() { down(t, dir); removeImages(t, name) })
+	noSecretsPrinted(t, dir, nil)
 	ports := setFreePorts(t, filepath.Join(dir, "mlforge.yaml"), "mlflow", "serve", "prometheus", "pushgateway", "grafana")
 
 	start := time.Now()
