@@ -37,10 +37,21 @@ type Plan struct {
 // nil plan, of a target without infrastructure, changes nothing).
 func (p *Plan) HasChanges() bool { return p != nil && len(p.Changes) > 0 }
 
-// Output is one stack output; secret values are withheld unless asked for.
+// Output is one stack output. A secret's Value is "[secret]", so printing
+// outputs never shows one; Reveal gives the value to code that needs it.
 type Output struct {
 	Value  any  `json:"value"`
 	Secret bool `json:"secret,omitempty"`
+
+	revealed any
+}
+
+// Reveal returns the output's value, a secret's included.
+func (o Output) Reveal() any {
+	if o.Secret {
+		return o.revealed
+	}
+	return o.Value
 }
 
 // stream starts translating engine events to sink. The Automation API
@@ -178,7 +189,7 @@ func outputs(m auto.OutputMap) map[string]Output {
 	res := make(map[string]Output, len(m))
 	for k, v := range m {
 		if v.Secret {
-			res[k] = Output{Value: "[secret]", Secret: true}
+			res[k] = Output{Value: "[secret]", Secret: true, revealed: v.Value}
 			continue
 		}
 		res[k] = Output{Value: v.Value}

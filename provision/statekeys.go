@@ -33,7 +33,7 @@ func readFile(path string) string {
 // yet (a rotation whose recording was interrupted). It reports whether it
 // wrote anything; outputs without keys change nothing.
 func RestoreKeys(dir string, out map[string]Output) (bool, error) {
-	m, ok := out[awsstack.OutKeys].Value.(map[string]any)
+	m, ok := out[awsstack.OutKeys].Reveal().(map[string]any)
 	if !ok {
 		return false, nil
 	}

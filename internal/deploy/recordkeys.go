@@ -23,7 +23,7 @@ func (k recordKeys) Skip(ctx context.Context) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	m, _ := k.outputs[awsstack.OutKeys].Value.(map[string]any)
+	m, _ := k.outputs[awsstack.OutKeys].Reveal().(map[string]any)
 	local := provision.StateKeys(keys, k.t.aws.keyDir)
 	if m != nil && m["hostPublic"] == local.HostPublic && m["hostRotatedFor"] == local.HostRotatedFor {
 		return "recorded", true
