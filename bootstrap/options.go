@@ -7,6 +7,7 @@ package bootstrap
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -86,15 +87,13 @@ func (o Options) Validate() error {
 	return validDevices(o.DataDevices)
 }
 
+// devicePath is an absolute path of shell-safe characters.
+var devicePath = regexp.MustCompile(`^/[A-Za-z0-9/_.:+-]*$`)
+
 // validDevices accepts absolute device paths of shell-safe characters.
 func validDevices(devs []string) error {
 	for _, d := range devs {
-		ok := strings.HasPrefix(d, "/") && !strings.Contains(d, "..")
-		for _, r := range d {
-			ok = ok && (r == '/' || r == '_' || r == '-' || r == '.' || r == ':' || r == '+' ||
-				(r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9'))
-		}
-		if !ok {
+		if !devicePath.MatchString(d) || strings.Contains(d, "..") {
 			return fmt.Errorf("data device %q: give an absolute device path such as /dev/xvdf or /dev/disk/by-id/...", d)
 		}
 	}

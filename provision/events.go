@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 )
 
 // Phase is where a resource operation is.
@@ -41,49 +42,63 @@ type Sink interface {
 // ("same") resources are left out; error diagnostics are attached to the
 // failed resource they name.
 func translate(ch <-chan events.EngineEvent, stop <-chan struct{}, sink Sink) {
-	diags := map[string][]string{}
+	t := translator{sink: sink, diags: map[string][]string{}}
 	for {
-		var ev events.EngineEvent
-		var ok bool
 		select {
-		case ev, ok = <-ch:
+		case ev, ok := <-ch:
+			if !ok {
+				return
+			}
+			t.event(ev)
 		case <-stop:
 			return
 		}
-		if !ok {
-			return
-		}
-		switch {
-		case ev.ResourcePreEvent != nil:
-			m := ev.ResourcePreEvent.Metadata
-			if skipResource(m.Type, string(m.Op)) {
-				continue
-			}
-			sink.Resource(ResourceEvent{Phase: Started, Op: string(m.Op), Type: m.Type, Name: urnName(m.URN), URN: m.URN, Planning: ev.ResourcePreEvent.Planning})
-		case ev.ResOutputsEvent != nil:
-			m := ev.ResOutputsEvent.Metadata
-			if skipResource(m.Type, string(m.Op)) {
-				continue
-			}
-			sink.Resource(ResourceEvent{Phase: Done, Op: string(m.Op), Type: m.Type, Name: urnName(m.URN), URN: m.URN, Planning: ev.ResOutputsEvent.Planning})
-		case ev.ResOpFailedEvent != nil:
-			m := ev.ResOpFailedEvent.Metadata
-			msg := strings.Join(diags[m.URN], "; ")
-			sink.Resource(ResourceEvent{Phase: Failed, Op: string(m.Op), Type: m.Type, Name: urnName(m.URN), URN: m.URN, Message: msg})
-		case ev.DiagnosticEvent != nil:
-			d := ev.DiagnosticEvent
-			msg := cleanDiag(d.Message)
-			if msg == "" || d.Ephemeral {
-				continue
-			}
-			if d.URN != "" && !strings.Contains(d.URN, "pulumi:pulumi:Stack") && d.Severity == "error" {
-				diags[d.URN] = append(diags[d.URN], msg)
-				continue
-			}
-			if d.Severity == "error" || d.Severity == "warning" {
-				sink.Diagnostic(d.Severity, msg)
-			}
-		}
+	}
+}
+
+// translator turns one run's engine events into resource events.
+type translator struct {
+	sink  Sink
+	diags map[string][]string // error diagnostics by resource, for its failure
+}
+
+func (t translator) event(ev events.EngineEvent) {
+	switch {
+	case ev.ResourcePreEvent != nil:
+		m := ev.ResourcePreEvent.Metadata
+		t.resource(m.Type, string(m.Op), m.URN, Started, ev.ResourcePreEvent.Planning)
+	case ev.ResOutputsEvent != nil:
+		m := ev.ResOutputsEvent.Metadata
+		t.resource(m.Type, string(m.Op), m.URN, Done, ev.ResOutputsEvent.Planning)
+	case ev.ResOpFailedEvent != nil:
+		m := ev.ResOpFailedEvent.Metadata
+		msg := strings.Join(t.diags[m.URN], "; ")
+		t.sink.Resource(ResourceEvent{Phase: Failed, Op: string(m.Op), Type: m.Type, Name: urnName(m.URN), URN: m.URN, Message: msg})
+	case ev.DiagnosticEvent != nil:
+		t.diagnostic(ev.DiagnosticEvent)
+	}
+}
+
+func (t translator) resource(typ, op, urn string, phase Phase, planning bool) {
+	if skipResource(typ, op) {
+		return
+	}
+	t.sink.Resource(ResourceEvent{Phase: phase, Op: op, Type: typ, Name: urnName(urn), URN: urn, Planning: planning})
+}
+
+// diagnostic keeps a resource's errors for its failure event and passes
+// the others' warnings and errors on.
+func (t translator) diagnostic(d *apitype.DiagnosticEvent) {
+	msg := cleanDiag(d.Message)
+	if msg == "" || d.Ephemeral {
+		return
+	}
+	if d.URN != "" && !strings.Contains(d.URN, "pulumi:pulumi:Stack") && d.Severity == "error" {
+		t.diags[d.URN] = append(t.diags[d.URN], msg)
+		return
+	}
+	if d.Severity == "error" || d.Severity == "warning" {
+		t.sink.Diagnostic(d.Severity, msg)
 	}
 }
 

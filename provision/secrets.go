@@ -32,28 +32,42 @@ func Passphrase(file string, getenv func(string) string, create bool) (string, e
 			return v, nil
 		}
 	}
-	b, err := os.ReadFile(file)
-	if err == nil {
-		st, serr := os.Stat(file)
-		if serr == nil && st.Mode().Perm()&0o077 != 0 {
-			return "", fmt.Errorf("passphrase file %s has mode %o; run chmod 600 %s", file, st.Mode().Perm(), file)
-		}
-		p := strings.TrimSpace(string(b))
-		if p == "" {
-			return "", fmt.Errorf("passphrase file %s is empty; restore it from a backup or set %s", file, PassphraseEnv)
-		}
+	p, err := readPassphrase(file)
+	switch {
+	case err == nil:
 		return p, nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("reading passphrase: %w", err)
-	}
-	if !create {
+	case !errors.Is(err, fs.ErrNotExist):
+		return "", err
+	case !create:
 		return "", fmt.Errorf("the environment's passphrase is not on this machine (%s): set %s", file, PassphraseEnv)
-	}
-	if getenv("CI") != "" {
+	case getenv("CI") != "":
 		return "", errs.WithHint(fmt.Errorf("no secrets passphrase on this CI runner (%s is not set)", PassphraseEnv),
 			fmt.Sprintf("set %s from a CI secret (the same value everywhere the environment is used); a generated one would leave with the runner", PassphraseEnv))
 	}
+	return newPassphrase(file, getenv, create)
+}
+
+// readPassphrase reads a passphrase file (fs.ErrNotExist when absent).
+func readPassphrase(file string) (string, error) {
+	b, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading passphrase: %w", err)
+	}
+	if st, serr := os.Stat(file); serr == nil && st.Mode().Perm()&0o077 != 0 {
+		return "", fmt.Errorf("passphrase file %s has mode %o; run chmod 600 %s", file, st.Mode().Perm(), file)
+	}
+	p := strings.TrimSpace(string(b))
+	if p == "" {
+		return "", fmt.Errorf("passphrase file %s is empty; restore it from a backup or set %s", file, PassphraseEnv)
+	}
+	return p, nil
+}
+
+// newPassphrase generates one into file.
+func newPassphrase(file string, getenv func(string) string, create bool) (string, error) {
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return "", fmt.Errorf("generating passphrase: %w", err)

@@ -43,53 +43,74 @@ func (c *Catalog) Render(name string, vars map[string]any, opts RenderOptions) (
 	if opts.Rand == nil {
 		opts.Rand = rand.Reader
 	}
-	funcs := funcMap(opts.Rand)
-	var files []File
-	err = fs.WalkDir(c.fsys, name, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel := strings.TrimPrefix(strings.TrimPrefix(p, name), "/")
-		if d.IsDir() && toolCaches[d.Name()] {
-			return fs.SkipDir
-		}
-		if d.IsDir() || rel == ManifestFile {
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			return fmt.Errorf("%s: only regular files may be in a template", p)
-		}
-		out, err := renderPath(rel, vars, funcs)
-		if err != nil {
-			return fmt.Errorf("%s: %w", p, err)
-		}
-		if !m.included(strings.TrimSuffix(out, ".tmpl"), vars) {
-			return nil
-		}
-		data, err := fs.ReadFile(c.fsys, p)
-		if err != nil {
-			return err
-		}
-		if strings.HasSuffix(out, ".tmpl") {
-			out = strings.TrimSuffix(out, ".tmpl")
-			if data, err = execute(p, string(data), vars, funcs); err != nil {
-				return err
-			}
-		}
-		f := File{Path: out, Data: data, Mode: 0o644}
-		switch {
-		case m.private(out):
-			f.Mode, f.Private = 0o600, true
-		case m.executable(out):
-			f.Mode = 0o755
-		}
-		files = append(files, f)
-		return nil
-	})
+	r := &renderer{fsys: c.fsys, root: name, m: m, vars: vars, funcs: funcMap(opts.Rand)}
+	err = fs.WalkDir(c.fsys, name, r.visit)
 	if err != nil {
 		return nil, fmt.Errorf("rendering template %s: %w", name, err)
 	}
-	return files, nil
+	return r.files, nil
+}
+
+// renderer renders one template's files as the walk visits them.
+type renderer struct {
+	fsys  fs.FS
+	root  string
+	m     *Manifest
+	vars  map[string]any
+	funcs template.FuncMap
+	files []File
+}
+
+func (r *renderer) visit(p string, d fs.DirEntry, err error) error {
+	if err != nil {
+		return err
+	}
+	rel := strings.TrimPrefix(strings.TrimPrefix(p, r.root), "/")
+	if d.IsDir() && toolCaches[d.Name()] {
+		return fs.SkipDir
+	}
+	if d.IsDir() || rel == ManifestFile {
+		return nil
+	}
+	if !d.Type().IsRegular() {
+		return fmt.Errorf("%s: only regular files may be in a template", p)
+	}
+	out, err := renderPath(rel, r.vars, r.funcs)
+	if err != nil {
+		return fmt.Errorf("%s: %w", p, err)
+	}
+	if !r.m.included(strings.TrimSuffix(out, ".tmpl"), r.vars) {
+		return nil
+	}
+	f, err := r.file(p, out)
+	if err != nil {
+		return err
+	}
+	r.files = append(r.files, f)
+	return nil
+}
+
+// file renders one template file (those ending .tmpl through the
+// template engine) with its mode.
+func (r *renderer) file(p, out string) (File, error) {
+	data, err := fs.ReadFile(r.fsys, p)
+	if err != nil {
+		return File{}, err
+	}
+	if strings.HasSuffix(out, ".tmpl") {
+		out = strings.TrimSuffix(out, ".tmpl")
+		if data, err = execute(p, string(data), r.vars, r.funcs); err != nil {
+			return File{}, err
+		}
+	}
+	f := File{Path: out, Data: data, Mode: 0o644}
+	switch {
+	case r.m.private(out):
+		f.Mode, f.Private = 0o600, true
+	case r.m.executable(out):
+		f.Mode = 0o755
+	}
+	return f, nil
 }
 
 // renderPath renders variables in a path and checks the result stays

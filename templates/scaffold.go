@@ -121,29 +121,115 @@ func writeFiles(stage string, files []File) error {
 }
 
 // moveInto moves the staged tree into dir entry by entry, through os.Root
-// so a symlink already in dir cannot redirect a file outside it.
+// so a symlink already in dir cannot redirect a file outside it. Every
+// conflict is found before anything moves; a move that still fails half-way
+// is undone (files put back, replaced ones restored), so dir ends as it
+// was or complete.
 func moveInto(dir, stageName string) error {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return err
 	}
 	defer root.Close()
-	return fs.WalkDir(root.FS(), stageName, func(p string, d fs.DirEntry, err error) error {
+	entries, err := planMove(root, dir, stageName)
+	if err != nil {
+		return err
+	}
+	m := &mover{root: root, stage: stageName}
+	for _, e := range entries {
+		if err := m.move(e); err != nil {
+			if rerr := m.undo(); rerr != nil {
+				return fmt.Errorf("%w; undoing it failed too (%v): compare %s with the template", err, rerr, dir)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// moveEntry is one staged file or directory and where it goes.
+type moveEntry struct {
+	staged, rel string
+	dir         bool
+}
+
+// planMove lists the staged entries, refusing any that would write
+// through a symbolic link or meet a file of the other kind in dir. (A
+// symbolic link where a file goes is replaced, never written through.)
+func planMove(root *os.Root, dir, stageName string) ([]moveEntry, error) {
+	var entries []moveEntry
+	err := fs.WalkDir(root.FS(), stageName, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || p == stageName {
 			return err
 		}
-		rel := p[len(stageName)+1:]
-		if d.IsDir() {
-			if info, err := root.Lstat(rel); err == nil && info.Mode()&fs.ModeSymlink != 0 {
-				return fmt.Errorf("%s in %s is a symbolic link: refusing to write through it", rel, dir)
-			} else if err == nil && !info.IsDir() {
-				return fmt.Errorf("%s exists in %s and is not a directory", rel, dir)
-			}
-			return root.MkdirAll(rel, 0o755)
+		e := moveEntry{staged: p, rel: p[len(stageName)+1:], dir: d.IsDir()}
+		info, lerr := root.Lstat(e.rel)
+		switch {
+		case lerr != nil:
+		case e.dir && info.Mode()&fs.ModeSymlink != 0:
+			return fmt.Errorf("%s in %s is a symbolic link: refusing to write through it", e.rel, dir)
+		case e.dir && !info.IsDir():
+			return fmt.Errorf("%s exists in %s and is not a directory", e.rel, dir)
+		case !e.dir && info.IsDir():
+			return fmt.Errorf("%s exists in %s as a directory, where the template has a file", e.rel, dir)
 		}
-		if err := root.Rename(p, rel); err != nil {
-			return fmt.Errorf("moving %s into %s: %w", rel, dir, err)
-		}
+		entries = append(entries, e)
 		return nil
 	})
+	return entries, err
+}
+
+// mover moves entries into place and remembers how to undo it.
+type mover struct {
+	root    *os.Root
+	stage   string
+	created []string // directories made, in order
+	moved   []string // files moved into place
+	backups []string // files moved aside, by moved's index ("" for none)
+}
+
+func (m *mover) move(e moveEntry) error {
+	if e.dir {
+		if _, err := m.root.Lstat(e.rel); err == nil {
+			return nil
+		}
+		if err := m.root.Mkdir(e.rel, 0o755); err != nil {
+			return fmt.Errorf("creating %s: %w", e.rel, err)
+		}
+		m.created = append(m.created, e.rel)
+		return nil
+	}
+	backup := ""
+	if _, err := m.root.Lstat(e.rel); err == nil {
+		backup = path.Join(m.stage, ".replaced-"+fmt.Sprint(len(m.moved)))
+		if err := m.root.Rename(e.rel, backup); err != nil {
+			return fmt.Errorf("moving %s aside: %w", e.rel, err)
+		}
+	}
+	if err := m.root.Rename(e.staged, e.rel); err != nil {
+		if backup != "" {
+			_ = m.root.Rename(backup, e.rel)
+		}
+		return fmt.Errorf("moving %s into place: %w", e.rel, err)
+	}
+	m.moved, m.backups = append(m.moved, e.rel), append(m.backups, backup)
+	return nil
+}
+
+// undo puts everything back as it was, last move first.
+func (m *mover) undo() error {
+	var errs []error
+	for i := len(m.moved) - 1; i >= 0; i-- {
+		if err := m.root.Remove(m.moved[i]); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if m.backups[i] != "" {
+			errs = append(errs, m.root.Rename(m.backups[i], m.moved[i]))
+		}
+	}
+	for i := len(m.created) - 1; i >= 0; i-- {
+		errs = append(errs, m.root.Remove(m.created[i]))
+	}
+	return errors.Join(errs...)
 }

@@ -1,6 +1,8 @@
 package templates
 
 import (
+	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -270,4 +272,46 @@ func TestToolCachesAreNotTemplateFiles(t *testing.T) {
 			t.Errorf("rendered %s", f.Path)
 		}
 	}
+}
+
+// --force into a directory where the template's file exists as a
+// directory fails before anything moves: the directory is as it was, and
+// "nothing was written" is true.
+func TestForceLeavesTheDirectoryAsItWasOnAConflict(t *testing.T) {
+	cat := testCatalog(t)
+	files := render(t, cat, "demo", nil)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "keep.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conflict := filepath.Join(dir, files[len(files)-1].Path)
+	if err := os.MkdirAll(filepath.Join(conflict, "inside"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	before := tree(t, dir)
+	err := Write(dir, files, WriteOptions{Force: true})
+	wantErr(t, err, "exists in "+dir+" as a directory, where the template has a file")
+	if after := tree(t, dir); after != before {
+		t.Errorf("the directory changed:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+// tree lists a directory's entries and file contents, for comparison.
+func tree(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		data := ""
+		if d.Type().IsRegular() {
+			raw, _ := os.ReadFile(p)
+			data = string(raw)
+		}
+		fmt.Fprintf(&b, "%s=%q;", rel, data)
+		return nil
+	})
+	return b.String()
 }

@@ -45,22 +45,28 @@ func DirDefault(dir string) string {
 	return s
 }
 
+// checkSets refuses a --set of a variable the template does not have.
+func checkSets(m *Manifest, sets map[string]string) error {
+	known := map[string]bool{}
+	names := make([]string, 0, len(m.Variables))
+	for _, v := range m.Variables {
+		known[v.Name] = true
+		names = append(names, v.Name)
+	}
+	for k := range sets {
+		if !known[k] {
+			return fmt.Errorf("--set %s: template %s has no such variable (variables: %s)", k, m.Name, strings.Join(names, ", "))
+		}
+	}
+	return nil
+}
+
 // ResolveVars fills every variable of m: from sets, else by asking (when ask
 // is not nil), else from the default. Defaults may refer to variables
 // declared before them and to .dir_name.
 func ResolveVars(m *Manifest, sets map[string]string, dirName string, ask Asker) (map[string]any, error) {
-	known := map[string]bool{}
-	for _, v := range m.Variables {
-		known[v.Name] = true
-	}
-	for k := range sets {
-		if !known[k] {
-			names := make([]string, 0, len(m.Variables))
-			for _, v := range m.Variables {
-				names = append(names, v.Name)
-			}
-			return nil, fmt.Errorf("--set %s: template %s has no such variable (variables: %s)", k, m.Name, strings.Join(names, ", "))
-		}
+	if err := checkSets(m, sets); err != nil {
+		return nil, err
 	}
 	vars := map[string]any{"dir_name": DirDefault(dirName)}
 	for k, v := range releaseVars(builtVersion()) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -102,25 +101,6 @@ func bootstrapRun(ctx context.Context, f *Factory, opts *BootstrapOptions) error
 	return bootstrapError(len(hosts), failures)
 }
 
-func printBootstrap(f *Factory, asJSON bool, results []*bootstrap.Result, failures []error) error {
-	if asJSON {
-		return writeJSON(f.IO.Out, map[string]any{"hosts": results})
-	}
-	rows := [][]string{{"HOST", "OS", "DOCKER", "COMPOSE", "RESULT"}}
-	for i, r := range results {
-		state := "unchanged"
-		switch {
-		case failures[i] != nil:
-			state = "failed"
-		case r.Changed:
-			state = "changed"
-		}
-		rows = append(rows, []string{r.Host, r.OS, r.Docker, r.Compose, state})
-	}
-	ui.Table(f.IO.Out, rows)
-	return nil
-}
-
 // bootstrapPlan validates the flags into hosts and script options.
 func bootstrapPlan(opts *BootstrapOptions, interactive bool) ([]bootstrap.Host, bootstrap.Options, error) {
 	usage := func(format string, a ...any) error {
@@ -135,15 +115,8 @@ func bootstrapPlan(opts *BootstrapOptions, interactive bool) ([]bootstrap.Host, 
 	case opts.Local && (opts.Identity != "" || opts.KnownHosts != "" || opts.AcceptNew):
 		return nil, bo, usage("--identity, --known-hosts and --accept-new apply to --host only, not --local")
 	}
-	channel, err := bootstrap.ParseChannel(opts.Channel)
+	bo, err := scriptOptions(opts)
 	if err != nil {
-		return nil, bo, usage("--channel: %v", err)
-	}
-	if opts.LockTimeout <= 0 {
-		return nil, bo, usage("--lock-timeout %s must be positive", opts.LockTimeout)
-	}
-	bo = bootstrap.Options{Channel: channel, DockerVersion: opts.DockerVersion, ComposeVersion: opts.ComposeVersion, LockTimeout: opts.LockTimeout}
-	if err := bo.Validate(); err != nil {
 		return nil, bo, usage("%v", err)
 	}
 	if opts.Identity != "" {
@@ -159,6 +132,19 @@ func bootstrapPlan(opts *BootstrapOptions, interactive bool) ([]bootstrap.Host, 
 		return nil, bo, usage("%v", err)
 	}
 	return hosts, bo, nil
+}
+
+// scriptOptions are the install script's options from the flags.
+func scriptOptions(opts *BootstrapOptions) (bootstrap.Options, error) {
+	channel, err := bootstrap.ParseChannel(opts.Channel)
+	if err != nil {
+		return bootstrap.Options{}, fmt.Errorf("--channel: %w", err)
+	}
+	if opts.LockTimeout <= 0 {
+		return bootstrap.Options{}, fmt.Errorf("--lock-timeout %s must be positive", opts.LockTimeout)
+	}
+	bo := bootstrap.Options{Channel: channel, DockerVersion: opts.DockerVersion, ComposeVersion: opts.ComposeVersion, LockTimeout: opts.LockTimeout}
+	return bo, bo.Validate()
 }
 
 // sshHosts parses the --host flags, each once.
@@ -178,30 +164,4 @@ func sshHosts(opts *BootstrapOptions) ([]bootstrap.Host, error) {
 		hosts = append(hosts, bootstrap.Host{SSH: &so})
 	}
 	return hosts, nil
-}
-
-// bootstrapError combines per-host errors, with a hint for the next step.
-func bootstrapError(n int, failures []error) error {
-	var failed []error
-	for _, err := range failures {
-		if err != nil {
-			failed = append(failed, err)
-		}
-	}
-	if len(failed) == 0 {
-		return nil
-	}
-	err := failed[0]
-	if n > 1 {
-		lines := make([]string, len(failed))
-		for i, e := range failed {
-			lines[i] = "  " + strings.ReplaceAll(e.Error(), "\n", "\n  ")
-		}
-		err = fmt.Errorf("bootstrap failed on %d of %d hosts:\n%s", len(failed), n, strings.Join(lines, "\n"))
-	}
-	hint := sshx.Hint(failed[0])
-	if hint == "" {
-		hint = "fix the cause above and run the same command again: bootstrap skips what is already done"
-	}
-	return errs.WithHint(err, hint)
 }

@@ -65,37 +65,11 @@ terminal, else from their defaults. See 'mlforge templates' for the list.`,
 }
 
 func newRun(f *Factory, opts *NewOptions) error {
-	cat, err := f.Templates()
+	cat, m, vars, abs, err := newInputs(f, opts)
 	if err != nil {
 		return err
 	}
-	name := opts.Template
-	if name == "" {
-		name = cat.Default()
-	}
-	m, err := cat.Get(name)
-	if err != nil {
-		return errs.WithHint(errs.Usage(err), "run 'mlforge templates' to list them")
-	}
-	sets, err := templates.ParseSets(opts.Sets)
-	if err != nil {
-		return errs.Usage(err)
-	}
-	if err := templates.SetCI(m, sets, opts.CI); err != nil {
-		return errs.Usage(err)
-	}
-	abs, err := filepath.Abs(opts.Dir)
-	if err != nil {
-		return err
-	}
-	var ask templates.Asker
-	if f.IO.CanPrompt() && !opts.JSON {
-		ask = ui.NewPrompter(f.IO)
-	}
-	vars, err := templates.ResolveVars(m, sets, filepath.Base(abs), ask)
-	if err != nil {
-		return errs.Usage(err)
-	}
+	name := m.Name
 	files, err := cat.Render(name, vars, templates.RenderOptions{})
 	if err != nil {
 		return err
@@ -120,6 +94,42 @@ func newRun(f *Factory, opts *NewOptions) error {
 	}
 	printNewSummary(f, opts, m, vars, res, wopts.Author)
 	return nil
+}
+
+// newInputs resolves the template, its variables and the directory.
+func newInputs(f *Factory, opts *NewOptions) (*templates.Catalog, *templates.Manifest, map[string]any, string, error) {
+	cat, err := f.Templates()
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	name := opts.Template
+	if name == "" {
+		name = cat.Default()
+	}
+	m, err := cat.Get(name)
+	if err != nil {
+		return nil, nil, nil, "", errs.WithHint(errs.Usage(err), "run 'mlforge templates' to list them")
+	}
+	sets, err := templates.ParseSets(opts.Sets)
+	if err != nil {
+		return nil, nil, nil, "", errs.Usage(err)
+	}
+	if err := templates.SetCI(m, sets, opts.CI); err != nil {
+		return nil, nil, nil, "", errs.Usage(err)
+	}
+	abs, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	var ask templates.Asker
+	if f.IO.CanPrompt() && !opts.JSON {
+		ask = ui.NewPrompter(f.IO)
+	}
+	vars, err := templates.ResolveVars(m, sets, filepath.Base(abs), ask)
+	if err != nil {
+		return nil, nil, nil, "", errs.Usage(err)
+	}
+	return cat, m, vars, abs, nil
 }
 
 func printNewSummary(f *Factory, opts *NewOptions, m *templates.Manifest, vars map[string]any, res newResult, author *templates.Author) {

@@ -62,27 +62,37 @@ func (d *decoder) structure(node *yaml.Node, v reflect.Value, path string, defau
 	fields := fieldsOf(v.Type())
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(node.Content); i += 2 {
-		key, val := node.Content[i], node.Content[i+1]
-		f, ok := fields[key.Value]
-		if !ok {
-			d.fail(key.Line, join(path, key.Value), "unknown key%s", suggest(key.Value, fields))
-			continue
-		}
-		if seen[key.Value] {
-			d.fail(key.Line, join(path, key.Value), "key given twice")
-			continue
-		}
-		if isNull(val) || (val.Kind == yaml.AliasNode && val.Alias != nil && isNull(val.Alias)) {
-			// An empty value is as if the key were absent: defaults apply.
-			if f.tag.Get("required") == "true" {
-				d.fail(key.Line, join(path, key.Value), "required key has no value")
-				seen[key.Value] = true
-			}
-			continue
-		}
-		seen[key.Value] = true
-		d.value(val, v.Field(f.index), join(path, key.Value), f.tag, defaults && f.name != "environments")
+		d.field(node.Content[i], node.Content[i+1], v, fields, seen, path, defaults)
 	}
+	d.absent(node, v, fields, seen, path, defaults)
+}
+
+// field decodes one key of a mapping into its struct field.
+func (d *decoder) field(key, val *yaml.Node, v reflect.Value, fields map[string]field, seen map[string]bool, path string, defaults bool) {
+	f, ok := fields[key.Value]
+	switch {
+	case !ok:
+		d.fail(key.Line, join(path, key.Value), "unknown key%s", suggest(key.Value, fields))
+		return
+	case seen[key.Value]:
+		d.fail(key.Line, join(path, key.Value), "key given twice")
+		return
+	}
+	if isNull(val) || (val.Kind == yaml.AliasNode && val.Alias != nil && isNull(val.Alias)) {
+		// An empty value is as if the key were absent: defaults apply.
+		if f.tag.Get("required") == "true" {
+			d.fail(key.Line, join(path, key.Value), "required key has no value")
+			seen[key.Value] = true
+		}
+		return
+	}
+	seen[key.Value] = true
+	d.value(val, v.Field(f.index), join(path, key.Value), f.tag, defaults && f.name != "environments")
+}
+
+// absent handles the fields a mapping did not give: required ones are
+// errors, the others take their defaults.
+func (d *decoder) absent(node *yaml.Node, v reflect.Value, fields map[string]field, seen map[string]bool, path string, defaults bool) {
 	for _, name := range sortedKeys(fields) {
 		f := fields[name]
 		if seen[name] {

@@ -78,23 +78,7 @@ func Parse(name string, data []byte) (*Config, error) {
 // validate checks rules that span fields, reporting at the line of the key
 // concerned.
 func validate(cfg *Config, root *yaml.Node, d *decoder) {
-	for name, env := range cfg.Environments {
-		target := cfg.Target
-		if env.Target != "" {
-			target = env.Target
-		}
-		host := cfg.SSH.Host
-		if env.SSH != nil && env.SSH.Host != "" {
-			host = env.SSH.Host
-		}
-		if target == "ssh" && host == "" {
-			d.fail(lineOf(root, "environments", name), "environments."+name+".ssh.host",
-				"target ssh needs a host: set ssh.host (user@address) here or at the top level")
-		}
-	}
-	if cfg.Target == "ssh" && cfg.SSH.Host == "" && len(cfg.Environments) == 0 {
-		d.fail(lineOf(root, "target"), "ssh.host", "target ssh needs a host: set ssh.host to user@address[:port], or pass --host")
-	}
+	validateHosts(cfg, root, d)
 	ports := map[int]string{}
 	for _, svc := range sortedKeys(cfg.Services) {
 		p := cfg.Services[svc].Port
@@ -112,6 +96,27 @@ func validate(cfg *Config, root *yaml.Node, d *decoder) {
 			d.fail(lineOf(root, "jobs", job, "service"), "jobs."+job+".service",
 				"%q is a long-running service (services.%s), not a one-shot job", j.Service, j.Service)
 		}
+	}
+}
+
+// validateHosts checks that every environment with target ssh has a host.
+func validateHosts(cfg *Config, root *yaml.Node, d *decoder) {
+	for name, env := range cfg.Environments {
+		target := cfg.Target
+		if env.Target != "" {
+			target = env.Target
+		}
+		host := cfg.SSH.Host
+		if env.SSH != nil && env.SSH.Host != "" {
+			host = env.SSH.Host
+		}
+		if target == "ssh" && host == "" {
+			d.fail(lineOf(root, "environments", name), "environments."+name+".ssh.host",
+				"target ssh needs a host: set ssh.host (user@address) here or at the top level")
+		}
+	}
+	if cfg.Target == "ssh" && cfg.SSH.Host == "" && len(cfg.Environments) == 0 {
+		d.fail(lineOf(root, "target"), "ssh.host", "target ssh needs a host: set ssh.host to user@address[:port], or pass --host")
 	}
 }
 

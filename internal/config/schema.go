@@ -65,16 +65,7 @@ func annotate(s obj, tag reflect.StructTag, t reflect.Type, defaults bool) {
 		target = s["items"].(obj)
 	}
 	if enum, ok := tag.Lookup("enum"); ok {
-		var vals []any
-		for _, v := range strings.Split(enum, "|") {
-			if t.Kind() == reflect.Int {
-				n, _ := strconv.Atoi(v)
-				vals = append(vals, n)
-			} else {
-				vals = append(vals, v)
-			}
-		}
-		target["enum"] = vals
+		target["enum"] = enumValues(enum, t)
 	}
 	if p, ok := tag.Lookup("pattern"); ok {
 		target["pattern"] = p
@@ -86,23 +77,39 @@ func annotate(s obj, tag reflect.StructTag, t reflect.Type, defaults bool) {
 			target["pattern"] = p
 		}
 	}
-	if v, ok := tag.Lookup("min"); ok {
-		n, _ := strconv.Atoi(v)
-		s["minimum"] = n
-	}
-	if v, ok := tag.Lookup("max"); ok {
-		n, _ := strconv.Atoi(v)
-		s["maximum"] = n
-	}
-	if def, ok := tag.Lookup("default"); ok && defaults {
-		switch t.Kind() {
-		case reflect.Int:
-			n, _ := strconv.Atoi(def)
-			s["default"] = n
-		case reflect.Bool:
-			s["default"] = def == "true"
-		default:
-			s["default"] = def
+	for _, bound := range []struct{ tag, key string }{{"min", "minimum"}, {"max", "maximum"}} {
+		if v, ok := tag.Lookup(bound.tag); ok {
+			n, _ := strconv.Atoi(v)
+			s[bound.key] = n
 		}
 	}
+	if def, ok := tag.Lookup("default"); ok && defaults {
+		s["default"] = typedDefault(def, t)
+	}
+}
+
+// enumValues are an enum tag's values, as numbers for an int field.
+func enumValues(enum string, t reflect.Type) []any {
+	var vals []any
+	for _, v := range strings.Split(enum, "|") {
+		if t.Kind() == reflect.Int {
+			n, _ := strconv.Atoi(v)
+			vals = append(vals, n)
+		} else {
+			vals = append(vals, v)
+		}
+	}
+	return vals
+}
+
+// typedDefault is a default tag's value in the field's JSON type.
+func typedDefault(def string, t reflect.Type) any {
+	switch t.Kind() {
+	case reflect.Int:
+		n, _ := strconv.Atoi(def)
+		return n
+	case reflect.Bool:
+		return def == "true"
+	}
+	return def
 }

@@ -85,6 +85,26 @@ printf '%s\n' ` + hash + ` > ` + stateDir + `/sync.sha256`
 // Archive builds a deterministic tar of dir (sorted, no timestamps or
 // owners) and returns it with the list of its files.
 func Archive(dir string) ([]byte, []string, error) {
+	paths, err := projectFiles(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading %s: %w", dir, err)
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, rel := range paths {
+		if err := addFile(tw, dir, rel); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, nil, err
+	}
+	return buf.Bytes(), paths, nil
+}
+
+// projectFiles lists the files and links to sync, slash-separated and
+// sorted, leaving out the directories never shipped.
+func projectFiles(dir string) ([]string, error) {
 	var paths []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -102,46 +122,37 @@ func Archive(dir string) ([]byte, []string, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading %s: %w", dir, err)
-	}
 	sort.Strings(paths)
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, rel := range paths {
-		p := filepath.Join(dir, filepath.FromSlash(rel))
-		info, err := os.Lstat(p)
-		if err != nil {
-			return nil, nil, err
-		}
-		h := &tar.Header{Name: rel, Mode: int64(info.Mode().Perm()), Format: tar.FormatPAX}
-		if info.Mode()&fs.ModeSymlink != 0 {
-			target, err := os.Readlink(p)
-			if err != nil {
-				return nil, nil, err
-			}
-			h.Typeflag, h.Linkname = tar.TypeSymlink, target
-			if err := tw.WriteHeader(h); err != nil {
-				return nil, nil, err
-			}
-			continue
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return nil, nil, err
-		}
-		h.Typeflag, h.Size = tar.TypeReg, int64(len(data))
-		if err := tw.WriteHeader(h); err != nil {
-			return nil, nil, err
-		}
-		if _, err := tw.Write(data); err != nil {
-			return nil, nil, err
-		}
+	return paths, err
+}
+
+// addFile writes one file or link of dir to the archive, with its mode
+// and nothing that changes between runs.
+func addFile(tw *tar.Writer, dir, rel string) error {
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	info, err := os.Lstat(p)
+	if err != nil {
+		return err
 	}
-	if err := tw.Close(); err != nil {
-		return nil, nil, err
+	h := &tar.Header{Name: rel, Mode: int64(info.Mode().Perm()), Format: tar.FormatPAX}
+	if info.Mode()&fs.ModeSymlink != 0 {
+		target, err := os.Readlink(p)
+		if err != nil {
+			return err
+		}
+		h.Typeflag, h.Linkname = tar.TypeSymlink, target
+		return tw.WriteHeader(h)
 	}
-	return buf.Bytes(), paths, nil
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return err
+	}
+	h.Typeflag, h.Size = tar.TypeReg, int64(len(data))
+	if err := tw.WriteHeader(h); err != nil {
+		return err
+	}
+	_, err = tw.Write(data)
+	return err
 }
 
 // withList appends the file list to the archive as .mlforge/files.new.

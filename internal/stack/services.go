@@ -73,24 +73,13 @@ func (s *StartServices) wait(ctx context.Context, r pipeline.Reporter) error {
 		for _, c := range list {
 			byService[c.Service] = c
 		}
-		var waiting []string
-		for _, svc := range s.Services {
-			c, ok := byService[svc.Name]
-			lenient := s.Lenient[svc.Name]
-			switch {
-			case !ok:
-				waiting = append(waiting, svc.Name+" (no container)")
-			case c.State == "exited" || c.State == "dead" || (c.Health == "unhealthy" && !lenient):
-				return s.failure(ctx, r, svc, c, c.Describe())
-			case c.Ready(svc.HasHealthCheck() && !lenient):
-			default:
-				waiting = append(waiting, svc.Name+" ("+c.Describe()+")")
-			}
+		waiting, failed := s.check(byService)
+		if failed != "" {
+			return s.failure(ctx, r, s.service(failed), byService[failed], byService[failed].Describe())
 		}
 		if len(waiting) == 0 {
 			return nil
 		}
-		sort.Strings(waiting)
 		r.Update("waiting for " + strings.Join(waiting, ", "))
 		if time.Now().After(deadline) {
 			name, _, _ := strings.Cut(waiting[0], " ")
@@ -102,6 +91,26 @@ func (s *StartServices) wait(ctx context.Context, r pipeline.Reporter) error {
 		case <-time.After(poll):
 		}
 	}
+}
+
+// check sorts the services into those still waited for ("name (state)",
+// sorted) and the first that failed (exited, or unhealthy unless lenient).
+func (s *StartServices) check(byService map[string]Container) (waiting []string, failed string) {
+	for _, svc := range s.Services {
+		c, ok := byService[svc.Name]
+		lenient := s.Lenient[svc.Name]
+		switch {
+		case !ok:
+			waiting = append(waiting, svc.Name+" (no container)")
+		case c.State == "exited" || c.State == "dead" || (c.Health == "unhealthy" && !lenient):
+			return nil, svc.Name
+		case c.Ready(svc.HasHealthCheck() && !lenient):
+		default:
+			waiting = append(waiting, svc.Name+" ("+c.Describe()+")")
+		}
+	}
+	sort.Strings(waiting)
+	return waiting, ""
 }
 
 func (s *StartServices) service(name string) Service {
