@@ -250,6 +250,11 @@ type standIn struct {
 
 func (st standIn) program(s *provision.AWSSetup) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
+		// A resource without a provider, so destroy has something to remove.
+		var host struct{ pulumi.ResourceState }
+		if err := ctx.RegisterComponentResource("mlforge:test:Host", "host", &host); err != nil {
+			return err
+		}
 		ctx.Export(awsstack.OutInstanceID, pulumi.String(st.instanceID))
 		ctx.Export(awsstack.OutPublicIP, pulumi.String("127.0.0.1"))
 		ctx.Export(provision.OutSSHPort, pulumi.Int(st.port))

@@ -167,7 +167,7 @@ func TestTwoMachinesShareAnEnvironment(t *testing.T) {
 	}
 	lock()
 
-	if r := runWith(t, bob, "destroy", "--yes"); r.code != 0 {
+	if r := runWith(t, bob, "destroy", "--yes"); r.code != 0 || !strings.Contains(r.out, "awsteam/dev destroyed") {
 		t.Fatalf("bob's destroy: exit %d\n%s", r.code, r.errOut)
 	}
 	if r := runWith(t, alice, "outputs", "--json"); r.code != 0 || strings.TrimSpace(r.out) != "{}" {
