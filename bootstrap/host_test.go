@@ -277,3 +277,29 @@ func TestSudoNeedsPassword(t *testing.T) {
 		t.Fatalf("steps ran without root: %+v", res.Steps)
 	}
 }
+
+// A machine where cloud-init is installed but never ran (WSL, desktop
+// images, boxes where the package came later): `cloud-init status --wait`
+// never returns there, so bootstrap must not wait for it, and must not sit
+// out its lock timeout either.
+func TestCloudInitInstalledButNeverRan(t *testing.T) {
+	t.Parallel()
+	h := sshtest.Start(t, sshtest.Trixie)
+	c := dial(t, h, "root")
+	sh(t, c, "apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends cloud-init >/dev/null")
+	status := sh(t, c, "cloud-init status 2>&1 || true")
+	if strings.Contains(status, "running") || strings.Contains(status, "done") {
+		t.Fatalf("cloud-init on the test host is not in the never-ran state: %q", status)
+	}
+	t.Logf("cloud-init status: %s", strings.TrimSpace(status))
+	// Waiting for it would end in "cloud-init still running after 60s".
+	res, err := bootstrapHost(t, c, bootstrap.Options{LockTimeout: 60 * time.Second}, nil)
+	if err != nil {
+		t.Fatalf("bootstrap with cloud-init never run: %v", err)
+	}
+	for _, s := range res.Steps {
+		if s.ID == "wait" && strings.Contains(s.Detail, "cloud-init") {
+			t.Errorf("the wait step says it waited for cloud-init: %+v", s)
+		}
+	}
+}

@@ -190,10 +190,19 @@ waited_for=
 if [ "$CLOUD_INIT_WAIT" = 1 ] && [ "$PLAN" = 1 ]; then
 	printf '+ %s\n' "(when cloud-init is present) timeout $LOCK_TIMEOUT cloud-init status --wait"
 elif [ "$CLOUD_INIT_WAIT" = 1 ] && have cloud-init; then
-	detail "waiting for cloud-init to finish"
-	run timeout "$LOCK_TIMEOUT" cloud-init status --wait >/dev/null
-	[ $? = 124 ] && fail "cloud-init still running after ${LOCK_TIMEOUT}s; check 'cloud-init status --long' on the host"
-	waited_for="cloud-init finished"
+	# Only a cloud-init that is running is waited for: on machines where it
+	# is installed but never ran (WSL, desktop and cloud images booted
+	# elsewhere) `cloud-init status --wait` would never return. "not run",
+	# "not started", "disabled", "done" and "error" do not wait.
+	ci_status=$(cloud-init status 2>/dev/null | sed -n 's/^status: *//p' | head -n 1)
+	case $ci_status in
+	running)
+		detail "waiting for cloud-init to finish"
+		run timeout "$LOCK_TIMEOUT" cloud-init status --wait >/dev/null
+		[ $? = 124 ] && fail "cloud-init still running after ${LOCK_TIMEOUT}s; check 'cloud-init status --long' on the host"
+		waited_for="cloud-init finished"
+		;;
+	esac
 fi
 LOCK_WAITED=
 wait_locks

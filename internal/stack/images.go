@@ -21,6 +21,9 @@ type BuildImages struct {
 	// LocalPath maps a build context of the model to this machine, when
 	// the model was read on a host that builds from a synced copy.
 	LocalPath func(string) string
+	// Meanwhile, when set, runs beside a build that has work to do (start
+	// what needs no build); Run waits for what it returns.
+	Meanwhile func(ctx context.Context) (wait func())
 
 	// Built and Reused are filled by Run, by image reference.
 	Built, Reused []string
@@ -59,6 +62,10 @@ func (b *BuildImages) Run(ctx context.Context, r pipeline.Reporter) error {
 		b.Reused = append(b.Reused, j.ref)
 	}
 	if len(build) > 0 {
+		if b.Meanwhile != nil {
+			wait := b.Meanwhile(ctx)
+			defer wait()
+		}
 		if err := b.build(ctx, r, build); err != nil {
 			return err
 		}

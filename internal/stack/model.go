@@ -24,6 +24,8 @@ type Service struct {
 	Profiles    []string     `json:"profiles"`
 	Ports       []Port       `json:"ports"`
 	HealthCheck *HealthCheck `json:"healthcheck"`
+	// DependsOn are the services it starts after (compose's depends_on).
+	DependsOn map[string]any `json:"depends_on"`
 	// Active is set for the services a plain `compose up` starts: those
 	// without a profile, and those whose profile COMPOSE_PROFILES enables
 	// (in the environment or the project's .env), such as the optional
