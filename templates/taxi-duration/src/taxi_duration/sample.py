@@ -69,6 +69,12 @@ def generate(month: str, rows: int, seed: int, drifted: bool = False) -> pd.Data
     )
 
 
+def month_seed(month: str) -> int:
+    """A random seed of its own for month (YYYY-MM)."""
+    year, number = month.split("-")
+    return 200 + int(year) * 12 + int(number)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Write one generated parquet file per month."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -81,7 +87,10 @@ def main(argv: list[str] | None = None) -> None:
     kind = "drifted" if args.drifted else "generated"
     for i, month in enumerate(args.months):
         path = args.out / f"green_tripdata_{month}.parquet"
-        frame = generate(month, args.rows, seed=(200 if args.drifted else 100) + i, drifted=args.drifted)
+        # A drifted month's draws depend on the month alone, so it comes out
+        # the same whichever months are generated with it.
+        seed = month_seed(month) if args.drifted else 100 + i
+        frame = generate(month, args.rows, seed=seed, drifted=args.drifted)
         # Written whole under another name, then renamed: a watcher never
         # sees half a month.
         tmp = path.with_suffix(".part")
