@@ -4,6 +4,10 @@ Each wraps the job of the same name; its final state's message says what
 happened (shown in the Prefect UI and in `mlforge status`), and a table
 artifact keeps the details. Deployments, schedules and triggers are in
 taxi_duration.deployments.
+
+Every run starts a fresh Python that imports this module, so each flow
+imports its job when it runs: a retrain does not pay for Evidently, which
+only the monitor needs and which takes most of the import time.
 """
 
 from __future__ import annotations
@@ -14,9 +18,6 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 from prefect.states import Completed, State
 
-from taxi_duration import monitor as monitor_job
-from taxi_duration import retrain as retrain_job
-from taxi_duration import train as train_job
 from taxi_duration.settings import Settings
 
 # Artifact keys: the latest of each is GET /api/artifacts/KEY/latest.
@@ -39,6 +40,8 @@ def _decision_row(d) -> dict:
 @flow(name="train", log_prints=True)
 def train() -> State:
     """Train on TRAIN_DATA, validate on VAL_DATA, register, promote when better."""
+    from taxi_duration import train as train_job
+
     s = Settings()
     d = train_job.run(s, s.train_data, s.val_data)
     message = f"{'promoted' if d.promoted else 'rejected'} version {d.version} (val RMSE {d.rmse:.3f}): {d.reason}"
@@ -52,6 +55,8 @@ def monitor() -> State:
     """Compare the logged predictions with the reference, push the drift
     metrics (the drift alert fires on them) and keep the report in MLflow.
     A failure is pushed too (the monitor-failed alert)."""
+    from taxi_duration import monitor as monitor_job
+
     s = Settings()
     result = monitor_job.run_reported(s)
     message = monitor_job.summary(result, s)
@@ -73,6 +78,8 @@ def retrain(trigger: str = "manual") -> State:
     """Train a challenger on the newest data window and promote it only when
     it beats the champion on the held-out month by the configured margin.
     trigger says what started the run (an alert's name, or manual)."""
+    from taxi_duration import retrain as retrain_job
+
     s = Settings()
     outcome = retrain_job.run(s, trigger)
     retrain_job.publish(outcome, s.pushgateway_url)
