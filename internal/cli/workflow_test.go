@@ -18,6 +18,7 @@ import (
 	"github.com/mlforge/mlforge/internal/remote"
 	"github.com/mlforge/mlforge/internal/sshx"
 	"github.com/mlforge/mlforge/internal/sshx/sshtest"
+	"github.com/mlforge/mlforge/internal/stacktest"
 	"github.com/mlforge/mlforge/internal/testenv"
 	"github.com/mlforge/mlforge/internal/ui"
 	"github.com/mlforge/mlforge/provision"
@@ -59,6 +60,7 @@ func TestDeployWorkflowAsWritten(t *testing.T) {
 		t.Fatalf("new: %s", r.errOut)
 	}
 	setProdForTests(t, repo, backend)
+	s3InTheAccount(t, repo, "mlft-wf-prod-artifacts-0123")
 	steps := deploySteps(t, repo)
 
 	// The instance: a test host with Docker, reaching the registry here.
@@ -121,6 +123,55 @@ func setProdForTests(t *testing.T, repo, backend string) {
 	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// s3InTheAccount stands in for the account's S3 where the instance's
+// containers reach it: a moto server beside the stack on the host, holding
+// the environment's bucket, and MLflow's S3 client pointed at it (on AWS
+// the instance role and S3 itself do this).
+func s3InTheAccount(t *testing.T, repo, bucket string) {
+	t.Helper()
+	testenv.RequireImage(t, stacktest.S3Image)
+	path := filepath.Join(repo, "docker-compose.yml")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	services := mappingValue(t, doc.Content[0], "services")
+	env := mappingValue(t, mappingValue(t, services, "mlflow"), "environment")
+	for _, kv := range [][2]string{{"MLFLOW_S3_ENDPOINT_URL", "http://s3:5000"}, {"AWS_ACCESS_KEY_ID", "testing"}, {"AWS_SECRET_ACCESS_KEY", "testing"}} {
+		env.Content = append(env.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: kv[0]}, &yaml.Node{Kind: yaml.ScalarNode, Value: kv[1]})
+	}
+	var s3 yaml.Node
+	if err := yaml.Unmarshal([]byte(`image: `+stacktest.S3Image+`
+entrypoint: ["sh", "-c", "moto_server -H 0.0.0.0 -p 5000 & until python -c \"import urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:5000/`+bucket+`', method='PUT'))\" 2>/dev/null; do sleep 1; done; wait"]
+`), &s3); err != nil {
+		t.Fatal(err)
+	}
+	services.Content = append(services.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "s3"}, s3.Content[0])
+	out, err := yaml.Marshal(&doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mappingValue is the value of key in a YAML mapping node.
+func mappingValue(t *testing.T, m *yaml.Node, key string) *yaml.Node {
+	t.Helper()
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	t.Fatalf("no %q in the compose file", key)
+	return nil
 }
 
 // deploySteps reads the deploy workflow's steps.
@@ -189,7 +240,8 @@ func runWorkflow(t *testing.T, repo string, steps []workflowStep, secrets map[st
 			}
 			r := runWith(t, f, strings.Fields(s.With["command"])...)
 			if r.code != 0 {
-				t.Fatalf("step %q (mlforge %s): exit %d\n%s", s.Name, s.With["command"], r.code, r.errOut)
+				logs, _ := program.host.TryExec("for c in $(docker ps -aq --filter name=mlflow --filter name=s3); do docker inspect -f '{{.Name}}' $c; docker logs --tail 25 $c 2>&1 | tr -cd '[:print:]\\n'; done")
+				t.Fatalf("step %q (mlforge %s): exit %d\n%s\nthe host's containers:\n%s", s.Name, s.With["command"], r.code, r.errOut, logs)
 			}
 			printed = r.errOut
 		default:

@@ -35,7 +35,7 @@ type remoteJSON struct {
 // the changed images, as a few layers; down stops it.
 func TestTaxiStackOnSSHHost(t *testing.T) {
 	testenv.RequireCompose(t)
-	for _, img := range []string{"python:3.11-slim", "prom/prometheus:v2.55.1", "prom/pushgateway:v1.10.0"} {
+	for _, img := range []string{"python:3.11-slim", "prom/prometheus:v2.55.1", "prom/pushgateway:v1.10.0", "prom/alertmanager:v0.28.1"} {
 		testenv.RequireImage(t, img)
 	}
 	host := sshtest.Start(t, sshtest.Trixie)

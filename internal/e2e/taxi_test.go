@@ -19,7 +19,7 @@ import (
 // it is skipped (its provisioning is validated statically elsewhere).
 func TestTaxiStackThroughMlforge(t *testing.T) {
 	testenv.RequireCompose(t)
-	for _, img := range []string{"python:3.11-slim", "prom/prometheus:v2.55.1", "prom/pushgateway:v1.10.0"} {
+	for _, img := range []string{"python:3.11-slim", "prom/prometheus:v2.55.1", "prom/pushgateway:v1.10.0", "prom/alertmanager:v0.28.1"} {
 		testenv.RequireImage(t, img)
 	}
 	root := t.TempDir()
@@ -32,7 +32,7 @@ func TestTaxiStackThroughMlforge(t *testing.T) {
 	removeImages(t, name)
 	t.Cleanup(func() { down(t, dir); removeImages(t, name) })
 	noSecretsPrinted(t, dir, nil)
-	ports := setFreePorts(t, filepath.Join(dir, "mlforge.yaml"), "mlflow", "serve", "prometheus", "pushgateway", "grafana")
+	ports := setFreePorts(t, filepath.Join(dir, "mlforge.yaml"), "mlflow", "serve", "prometheus", "pushgateway", "grafana", "prefect", "alertmanager")
 
 	start := time.Now()
 	up := mlforge(t, dir, nil, "up", "--skip", "grafana", "--json")
@@ -99,7 +99,8 @@ func TestTaxiStackThroughMlforge(t *testing.T) {
 	}
 
 	// A code change rebuilds only the images that copy the code, and
-	// recreates only their services.
+	// recreates only their services (the worker and the alert bridge run
+	// the jobs image).
 	src := filepath.Join(dir, "src", "taxi_duration", "serve.py")
 	code, err := os.ReadFile(src)
 	if err != nil {
@@ -114,12 +115,12 @@ func TestTaxiStackThroughMlforge(t *testing.T) {
 		Reused []string `json:"reused"`
 	}](t, changed.out)
 	if changed.code != 0 || strings.Join(third.Built, ",") != name+"-jobs:latest,"+name+"-serve:latest" ||
-		strings.Join(third.Reused, ",") != name+"-mlflow:latest" {
+		strings.Join(third.Reused, ",") != name+"-mlflow:latest,"+name+"-prefect:latest" {
 		t.Errorf("after a code change: exit %d, built %v, reused %v", changed.code, third.Built, third.Reused)
 	}
 	after := containerIDs(t, name)
 	for svc, id := range before {
-		if recreated := after[svc] != id; recreated != (svc == "serve") {
+		if recreated := after[svc] != id; recreated != (svc == "serve" || svc == "worker" || svc == "alert-bridge") {
 			t.Errorf("service %s recreated=%v after a change to serve's code", svc, recreated)
 		}
 	}

@@ -16,6 +16,10 @@ import (
 // provisioning files are validated statically instead).
 var CoreServices = []string{"mlflow", "serve", "prometheus", "pushgateway"}
 
+// LoopServices are CoreServices with the ones that close the loop: Prefect's
+// server and the worker running the flows, Alertmanager and its receiver.
+var LoopServices = append(append([]string{}, CoreServices...), "prefect", "worker", "alertmanager", "alert-bridge")
+
 // JobsProfile is the compose profile of the one-shot jobs (train, monitor).
 const JobsProfile = "jobs"
 

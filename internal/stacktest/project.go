@@ -24,17 +24,20 @@ const Template = "taxi-duration"
 // Ports are the host ports (on 127.0.0.1) the stack publishes.
 type Ports struct {
 	MLflow, Serve, Prometheus, Pushgateway, Grafana int
+	Prefect, Alertmanager                           int
 	S3                                              int // only with WithS3
 }
 
 // Env returns the compose variables that select these ports.
 func (p Ports) Env() map[string]string {
 	return map[string]string{
-		"MLFLOW_PORT":      strconv.Itoa(p.MLflow),
-		"SERVE_PORT":       strconv.Itoa(p.Serve),
-		"PROMETHEUS_PORT":  strconv.Itoa(p.Prometheus),
-		"PUSHGATEWAY_PORT": strconv.Itoa(p.Pushgateway),
-		"GRAFANA_PORT":     strconv.Itoa(p.Grafana),
+		"MLFLOW_PORT":       strconv.Itoa(p.MLflow),
+		"SERVE_PORT":        strconv.Itoa(p.Serve),
+		"PROMETHEUS_PORT":   strconv.Itoa(p.Prometheus),
+		"PUSHGATEWAY_PORT":  strconv.Itoa(p.Pushgateway),
+		"GRAFANA_PORT":      strconv.Itoa(p.Grafana),
+		"PREFECT_PORT":      strconv.Itoa(p.Prefect),
+		"ALERTMANAGER_PORT": strconv.Itoa(p.Alertmanager),
 	}
 }
 
@@ -93,6 +96,7 @@ func Scaffold(t testing.TB, opts Options) *Project {
 	p := &Project{Dir: dir, Name: opts.Name, Ports: Ports{
 		MLflow: testenv.FreePort(t), Serve: testenv.FreePort(t), Prometheus: testenv.FreePort(t),
 		Pushgateway: testenv.FreePort(t), Grafana: testenv.FreePort(t), S3: testenv.FreePort(t),
+		Prefect: testenv.FreePort(t), Alertmanager: testenv.FreePort(t),
 	}}
 	env := p.Ports.Env()
 	for k, v := range opts.Env {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,10 +26,13 @@ func requireStack(t *testing.T) {
 // TestStackEndToEnd scaffolds the taxi-duration project and runs it with
 // plain docker compose: train registers a production model, the server
 // answers the course's ride, monitor pushes drift metrics that Prometheus
-// serves. MLflow runs in the template's other configuration here, the one
-// a team or the aws target uses: runs and registry in PostgreSQL (the
-// postgres profile), artifacts on S3 (moto serves the bucket). `mlforge
-// up`'s tests run the default SQLite and volume stores.
+// serves, and the retrain job started through Prefect trains on months
+// found under the S3 prefix. The stack runs in the template's other
+// configuration here, the one a team or the aws target uses: MLflow's runs
+// and registry and Prefect's database in PostgreSQL (the postgres
+// profile), artifacts and new months on S3 (moto serves the bucket).
+// `mlforge up`'s tests and TestClosedLoop run the default SQLite and
+// volume stores.
 func TestStackEndToEnd(t *testing.T) {
 	requireStack(t)
 	start := time.Now()
@@ -38,7 +43,7 @@ func TestStackEndToEnd(t *testing.T) {
 	p.WithPostgres(t)
 	p.Build(t)
 	step("images built")
-	p.Up(t)
+	p.Up(t, append(append([]string{}, CoreServices...), "prefect", "worker")...)
 	step("stack healthy")
 	ctx := context.Background()
 	if err := CreateBucket(ctx, p.Ports.S3, bucket); err != nil {
@@ -132,6 +137,60 @@ func TestStackEndToEnd(t *testing.T) {
 		t.Fatalf("prometheus does not scrape the model server: %v", err)
 	}
 	step("drift metrics in prometheus")
+
+	retrainFromS3(t, p, bucket)
+	step("retrained on months from S3, through Prefect")
+}
+
+// retrainFromS3 puts two drifted months under the bucket's incoming/
+// prefix (and nowhere else), runs the retrain job (Prefect's CLI starts
+// the deployment and watches it) and wants the challenger trained on the
+// first and promoted on the second; Prefect's own tables live in
+// PostgreSQL.
+func retrainFromS3(t *testing.T, p *Project, bucket string) {
+	t.Helper()
+	ctx := context.Background()
+	p.DropMonths(t, "2024-03", "2024-04")
+	for _, month := range []string{"2024-03", "2024-04"} {
+		name := "green_tripdata_" + month + ".parquet"
+		path := filepath.Join(p.Dir, "data", "incoming", name)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := PutS3Object(ctx, p.Ports.S3, bucket, "incoming/"+name, data); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Remove(path); err != nil { // INCOMING_URI alone must bring it
+			t.Fatal(err)
+		}
+	}
+	if out := p.Run(t, "retrain"); !strings.Contains(out, "Flow run finished successfully in 'Completed'") {
+		t.Fatalf("the retrain job did not complete:\n%s", tail(out, 15))
+	}
+	runs, err := FlowRuns(ctx, p.Ports.Prefect, "retrain")
+	if err != nil || len(runs) == 0 {
+		t.Fatalf("retrain runs: %v, %v", runs, err)
+	}
+	if msg := runs[0].Message(); !strings.HasPrefix(msg, "promoted challenger version 3") || !strings.Contains(msg, "on 2024-04") ||
+		!strings.Contains(msg, "trained on 2024-03") {
+		t.Fatalf("the retrain run ended with %q, want version 3 promoted on April after training on March", msg)
+	}
+	mv, err := ModelVersion(ctx, p.Ports.MLflow, "taxi-duration", "3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := Run(ctx, p.Ports.MLflow, mv.RunID)
+	if err != nil || run.Params["trigger"] != "manual" || run.Params["val_data"] != "green_tripdata_2024-04.parquet" {
+		t.Fatalf("the challenger's MLflow run has params %v (%v), want trigger manual and April held out", run.Params, err)
+	}
+	deployments, err := p.Compose(ctx, "exec", "-T", "postgres", "psql", "-U", "mlflow", "-d", "prefect", "-tAc", "select name from deployment order by name")
+	if err != nil || strings.Join(strings.Fields(deployments), ",") != "monitor,retrain,train" {
+		t.Fatalf("Prefect's deployments in PostgreSQL: %q (%v), want monitor, retrain, train", deployments, err)
+	}
+	if err := WaitModelVersion(ctx, p.Ports.Serve, "3", time.Minute); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // checkBadInput posts rides with a bad field and wants a 4xx naming it.

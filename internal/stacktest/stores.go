@@ -1,6 +1,7 @@
 package stacktest
 
 import (
+	"bytes"
 	"context"
 	"encoding/xml"
 	"fmt"
@@ -40,12 +41,21 @@ services:
     depends_on:
       s3:
         condition: service_healthy
+  worker:
+    environment:
+      AWS_ENDPOINT_URL_S3: http://s3:5000
+      AWS_ACCESS_KEY_ID: testing
+      AWS_SECRET_ACCESS_KEY: testing
+    depends_on:
+      s3:
+        condition: service_healthy
 `
 
 // WithS3 puts the stack's MLflow artifact store on an S3 bucket, as on
-// AWS where it is the environment's bucket: the override file adds the s3
-// service, .env sets the destination the template's compose file reads
-// (MLFLOW_ARTIFACTS_DESTINATION). Call before Up, then CreateBucket.
+// AWS where it is the environment's bucket, and the new labelled months
+// under its incoming/ prefix: the override file adds the s3 service, .env
+// sets what the template's compose file reads (MLFLOW_ARTIFACTS_DESTINATION,
+// INCOMING_URI). Call before Up, then CreateBucket.
 func (p *Project) WithS3(t testing.TB, bucket string) {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(p.Dir, "docker-compose.override.yml"), []byte(s3Override), 0o644); err != nil {
@@ -54,6 +64,7 @@ func (p *Project) WithS3(t testing.TB, bucket string) {
 	err := SetEnv(filepath.Join(p.Dir, ".env"), map[string]string{
 		"S3_PORT":                      strconv.Itoa(p.Ports.S3),
 		"MLFLOW_ARTIFACTS_DESTINATION": "s3://" + bucket + "/mlflow",
+		"INCOMING_URI":                 "s3://" + bucket + "/incoming/",
 		"AWS_DEFAULT_REGION":           "us-east-1",
 	})
 	if err != nil {
@@ -75,6 +86,24 @@ func CreateBucket(ctx context.Context, port int, bucket string) error {
 	if resp.StatusCode != http.StatusOK {
 		body, _ := io.ReadAll(resp.Body)
 		return fmt.Errorf("creating bucket %s: %s: %s", bucket, resp.Status, body)
+	}
+	return nil
+}
+
+// PutS3Object stores body under key in a bucket on the S3 endpoint at port.
+func PutS3Object(ctx context.Context, port int, bucket, key string, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, Local(port, "/"+bucket+"/"+key), bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("putting s3://%s/%s: %w", bucket, key, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		data, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("putting s3://%s/%s: %s: %s", bucket, key, resp.Status, data)
 	}
 	return nil
 }
@@ -108,9 +137,10 @@ func S3Keys(ctx context.Context, port int, bucket, prefix string) ([]string, err
 	return keys, nil
 }
 
-// WithPostgres puts MLflow's backend store on the template's optional
-// PostgreSQL service, the way its README says: the postgres profile and
-// MLFLOW_BACKEND_STORE_URI with the generated POSTGRES_PASSWORD from .env.
+// WithPostgres puts MLflow's backend store and Prefect's database on the
+// template's optional PostgreSQL service, the way its README says: the
+// postgres profile, MLFLOW_BACKEND_STORE_URI and PREFECT_DATABASE_URL with
+// the generated POSTGRES_PASSWORD from .env.
 func (p *Project) WithPostgres(t testing.TB) {
 	t.Helper()
 	env, err := os.ReadFile(filepath.Join(p.Dir, ".env"))
@@ -129,6 +159,7 @@ func (p *Project) WithPostgres(t testing.TB) {
 	p.Profiles = append(p.Profiles, "postgres")
 	err = SetEnv(filepath.Join(p.Dir, ".env"), map[string]string{
 		"MLFLOW_BACKEND_STORE_URI": "postgresql://mlflow:" + password + "@postgres:5432/mlflow",
+		"PREFECT_DATABASE_URL":     "postgresql+asyncpg://mlflow:" + password + "@postgres:5432/prefect",
 	})
 	if err != nil {
 		t.Fatal(err)

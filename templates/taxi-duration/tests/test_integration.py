@@ -3,8 +3,9 @@
     pytest -m integration
 
 It trains, predicts the course's ride, runs the monitor and checks that
-Prometheus serves the drift metrics. Ports come from .env (or SERVE_PORT,
-PROMETHEUS_PORT in the environment).
+Prometheus serves the drift metrics; with the orchestrator up, it checks the
+worker's deployments and runs the retrain flow through Prefect. Ports come
+from .env (or SERVE_PORT, PROMETHEUS_PORT, PREFECT_PORT in the environment).
 """
 
 import json
@@ -15,6 +16,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from taxi_duration import workercheck
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,3 +95,19 @@ def test_train_predict_monitor(stack):
             return
         time.sleep(2)
     pytest.fail("prometheus does not serve taxi_drift_share")
+
+
+def test_orchestrator(stack):
+    api = f"http://127.0.0.1:{port('PREFECT_PORT', 4200)}/api"
+    try:
+        urllib.request.urlopen(f"{api}/health", timeout=2)
+    except OSError:
+        pytest.skip(f"the orchestrator is not running ({api}/health does not answer)")
+    deadline = time.time() + 120
+    while problems := workercheck.problems(workercheck.http_get(api)):
+        if time.time() > deadline:
+            pytest.fail(f"the worker is not ready: {problems}")
+        time.sleep(2)
+    compose("run", "--rm", "train")
+    out = compose("run", "--rm", "retrain")
+    assert "Flow run finished successfully in 'Completed'" in out

@@ -1,10 +1,21 @@
+import mlflow
 import numpy as np
 import pandas as pd
 import pytest
 from prometheus_client import generate_latest
 
 from taxi_duration import drift
-from taxi_duration.monitor import registry_for, small_sample
+from taxi_duration.features import read_trips
+from taxi_duration.monitor import (
+    drift_detected,
+    push_failure,
+    reference_frame,
+    registry_for,
+    small_sample,
+    summary,
+    training_sample,
+)
+from taxi_duration.settings import Settings
 
 
 def frame(n, distance_scale, seed):
@@ -126,6 +137,7 @@ def test_exported_metrics():
         'taxi_feature_drifted{feature="prediction"} 0.0',
         "taxi_prediction_drift_score 0.2",
         'taxi_monitor_rows{dataset="current"} 7.0',
+        "taxi_monitor_failed 0.0",
     ):
         assert line in text
 
@@ -154,3 +166,59 @@ def test_pooled_chisquare(reference, current, drifted):
     p_value, got = drift.pooled_chisquare(pd.Series(reference), pd.Series(current), None, 0.05)
     assert 0.0 <= p_value <= 1.0
     assert got == drifted
+
+
+@pytest.mark.parametrize(
+    ("share", "rows", "detected", "start"),
+    [
+        (0.75, 500, True, "drift detected: drift share 0.75"),
+        (
+            0.5,
+            500,
+            False,
+            "no drift: drift share 0.50",
+        ),  # at the threshold is not above it
+        (0.25, 500, False, "no drift"),
+        (1.0, 20, False, "too few predictions to judge (MONITOR_MIN_ROWS=100)"),
+    ],
+)
+def test_drift_detected_and_summary(share, rows, detected, start):
+    s = Settings(drift_threshold=0.5, monitor_min_rows=100)
+    r = drift.DriftResult(share=share, drifted_columns=int(share * 4), current_rows=rows)
+    assert drift_detected(r, s) is detected
+    assert summary(r, s).startswith(start)
+    assert summary(None, s) == "no predictions logged in the last 24 h"
+
+
+def test_a_failure_is_added_to_the_pushed_metrics(pushgateway):
+    push_failure(pushgateway.address, ValueError("no model"))
+    ((method, path, body),) = pushgateway.pushes
+    assert method == "POST"  # added to the last run's metrics, not replacing them
+    assert path == "/metrics/job/taxi-duration-monitor"
+    assert "taxi_monitor_failed 1.0" in body
+
+
+def test_a_failure_push_to_a_dead_gateway_only_warns(caplog):
+    push_failure("127.0.0.1:9", ValueError("no model"))
+    assert "pushing the failure of the monitor (no model)" in caplog.text
+
+
+def test_reference_is_the_production_models_training_sample(trips_files, tmp_path, monkeypatch):
+    from taxi_duration.train import run
+
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    mlflow.set_tracking_uri(f"file://{tmp_path}/mlruns")
+    # The model trains on the second month; TRAIN_DATA names the first.
+    s = Settings(
+        tracking_uri=f"file://{tmp_path}/mlruns",
+        train_data=trips_files[0],
+        reference_rows=5000,
+    )
+    run(s, trips_files[1], trips_files[0])
+    reference = reference_frame(s)
+    trained_on = read_trips(trips_files[1])
+    assert len(reference) == len(trained_on)
+    assert sorted(reference.trip_distance) == sorted(trained_on.trip_distance)
+    assert "prediction" in reference
+    # A run without the sample (a model logged before it existed): TRAIN_DATA.
+    assert len(training_sample(None, s)) == len(read_trips(trips_files[0]))

@@ -1,5 +1,8 @@
 from dataclasses import dataclass
+from pathlib import Path
 
+import mlflow
+import mlflow.pyfunc
 import pandas as pd
 import pytest
 
@@ -84,6 +87,29 @@ def test_promote_if_better(current, current_rmse, new_rmse, promoted):
     assert client.alias_to == ("2" if promoted else current)
 
 
+@pytest.mark.parametrize(
+    ("new_rmse", "margin", "promoted"),
+    [
+        (5.8, 0.02, True),
+        (5.9, 0.02, False),
+        (5.99, 0.0, True),
+        (3.0, 0.5, False),
+        (2.9, 0.5, True),
+    ],
+)
+def test_promote_only_by_more_than_the_margin(new_rmse, margin, promoted):
+    client = FakeClient("1")
+    d = promote_if_better(client, "taxi-duration", "production", "2", new_rmse, lambda v: 6.0, margin)
+    assert d.promoted is promoted and d.previous_rmse == 6.0
+    assert (f"by more than {margin:.1%}" in d.reason) is (margin > 0)
+
+
+@pytest.mark.parametrize("margin", [-0.1, 1.0])
+def test_promote_refuses_a_margin_out_of_range(margin):
+    with pytest.raises(ValueError, match="RETRAIN_MIN_IMPROVEMENT"):
+        promote_if_better(FakeClient("1"), "m", "a", "2", 1.0, lambda v: 2.0, margin)
+
+
 def test_run_tracks_registers_and_promotes(trips_files, tmp_path, monkeypatch):
     """The whole training job against a throwaway local MLflow store."""
     from taxi_duration.loader import RegistrySource
@@ -104,3 +130,8 @@ def test_run_tracks_registers_and_promotes(trips_files, tmp_path, monkeypatch):
     assert second.previous_rmse == pytest.approx(first.rmse)
     assert source.current_version() == "1"
     assert Scorer(source.load("1").model).fast
+    logged = mlflow.MlflowClient(tracking_uri=uri).get_model_version("taxi-duration", "2")
+    assert logged.tags["decision"] == "rejected"
+    requirements = Path(mlflow.pyfunc.get_model_dependencies("models:/taxi-duration/1")).read_text()
+    names = {line.split("==")[0] for line in requirements.split() if "==" in line}
+    assert {"scikit-learn", "cloudpickle", "pandas"} <= names

@@ -15,33 +15,51 @@ import warnings
 from pathlib import Path
 
 import mlflow
+import mlflow.artifacts
 import mlflow.sklearn
 import pandas as pd
 from mlflow.exceptions import MlflowException
-from prometheus_client import CollectorRegistry, Gauge, push_to_gateway
+from prometheus_client import CollectorRegistry, Gauge, push_to_gateway, pushadd_to_gateway
 
 from taxi_duration import drift
 from taxi_duration.features import RIDE_FIELDS, read_trips
 from taxi_duration.predlog import read_predictions
 from taxi_duration.settings import Settings
+from taxi_duration.train import REFERENCE
 
 log = logging.getLogger("taxi_duration.monitor")
 JOB = "taxi-duration-monitor"
+FAILED_HELP = "1 when the last monitor run failed, 0 after a successful one."
 
 
 def reference_frame(s: Settings) -> pd.DataFrame:
-    """Score a sample of the training data with the production model."""
-    trips = read_trips(s.train_data)
+    """Score the production model's reference rides with the model: the
+    sample of its own training data its run logged, or, for a model logged
+    without one, a sample of TRAIN_DATA."""
+    uri = f"models:/{s.model_name}@{s.model_alias}"
+    try:
+        model = mlflow.sklearn.load_model(uri)
+        client = mlflow.MlflowClient(tracking_uri=s.tracking_uri)
+        run_id = client.get_model_version_by_alias(s.model_name, s.model_alias).run_id
+    except MlflowException as exc:
+        raise ValueError(f"loading {uri}: {exc.message} (run the train job first: make train)") from exc
+    trips = training_sample(run_id, s)
     if len(trips) > s.reference_rows:
         trips = trips.sample(s.reference_rows, random_state=1)
-    try:
-        model = mlflow.sklearn.load_model(f"models:/{s.model_name}@{s.model_alias}")
-    except MlflowException as exc:
-        raise ValueError(
-            f"loading models:/{s.model_name}@{s.model_alias}: {exc.message} (run the train job first: make train)"
-        ) from exc
     rides = trips[list(RIDE_FIELDS)].reset_index(drop=True)
     return rides.assign(prediction=model.predict(rides))
+
+
+def training_sample(run_id: str | None, s: Settings) -> pd.DataFrame:
+    """Return the training rides the run logged, else TRAIN_DATA's."""
+    if run_id:
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=REFERENCE, dst_path=tmp)
+                return pd.read_parquet(path)
+        except (MlflowException, OSError) as exc:
+            log.info("run %s has no %s (%s): the reference is %s", run_id, REFERENCE, exc, s.train_data)
+    return read_trips(s.train_data)
 
 
 def registry_for(result: drift.DriftResult) -> CollectorRegistry:
@@ -76,7 +94,44 @@ def registry_for(result: drift.DriftResult) -> CollectorRegistry:
         "When the monitor last ran.",
         registry=reg,
     ).set(time.time())
+    Gauge("taxi_monitor_failed", FAILED_HELP, registry=reg).set(0)
     return reg
+
+
+def push_failure(gateway: str, error: BaseException) -> None:
+    """Tell Prometheus the monitor failed (the alert TaxiDurationMonitorFailed).
+    Added to the last run's metrics rather than replacing them; the next
+    successful run clears it."""
+    reg = CollectorRegistry()
+    Gauge("taxi_monitor_failed", FAILED_HELP, registry=reg).set(1)
+    Gauge(
+        "taxi_monitor_last_failure_timestamp_seconds",
+        "When the monitor last failed.",
+        registry=reg,
+    ).set(time.time())
+    try:
+        pushadd_to_gateway(gateway, job=JOB, registry=reg)
+    except OSError as exc:
+        log.warning("pushing the failure of the monitor (%s) to %s: %s", error, gateway, exc)
+
+
+def drift_detected(result: drift.DriftResult, s: Settings) -> bool:
+    """Report whether a run's drift is what the alert TaxiDurationDataDrift
+    fires on: share above the threshold over enough predictions."""
+    return result.share > s.drift_threshold and small_sample(result.current_rows, s.monitor_min_rows) is None
+
+
+def summary(result: drift.DriftResult | None, s: Settings) -> str:
+    """Describe a run in one line."""
+    if result is None:
+        return f"no predictions logged in the last {s.monitor_window_hours:g} h"
+    verdict = "drift detected" if drift_detected(result, s) else "no drift"
+    if small_sample(result.current_rows, s.monitor_min_rows):
+        verdict = f"too few predictions to judge (MONITOR_MIN_ROWS={s.monitor_min_rows})"
+    return (
+        f"{verdict}: drift share {result.share:.2f} ({result.drifted_columns} columns drifted, "
+        f"threshold {s.drift_threshold:g}) over {result.current_rows} predictions"
+    )
 
 
 def small_sample(rows: int, min_rows: int) -> str | None:
@@ -116,12 +171,21 @@ def run(s: Settings) -> drift.DriftResult | None:
     return result
 
 
+def run_reported(s: Settings) -> drift.DriftResult | None:
+    """Run, and push a failure to Prometheus when the run fails."""
+    try:
+        return run(s)
+    except Exception as exc:
+        push_failure(s.pushgateway_url, exc)
+        raise
+
+
 def main() -> int:
     """Entry point of the monitor job."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     s = Settings()
     try:
-        result = run(s)
+        result = run_reported(s)
     except (FileNotFoundError, ValueError) as exc:
         print(f"monitor: {exc}", file=sys.stderr)
         return 1

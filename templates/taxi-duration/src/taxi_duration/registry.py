@@ -40,12 +40,16 @@ def promote_if_better(
     version: str,
     rmse: float,
     score_current: Callable[[str], float],
+    margin: float = 0.0,
 ) -> Decision:
-    """Point alias at version when its RMSE is lower than the current model's.
+    """Point alias at version when its RMSE is lower than the current model's
+    by more than margin (a share of the current RMSE: 0.02 wants 2 % lower).
 
     score_current evaluates the version the alias points at now on the same
     validation data, so both models are compared on equal terms.
     """
+    if not 0.0 <= margin < 1.0:
+        raise ValueError(f"RETRAIN_MIN_IMPROVEMENT: {margin!r} must be a share from 0 up to (not including) 1")
     current = alias_version(client, name, alias)
     if current is None:
         client.set_registered_model_alias(name, alias, version)
@@ -53,7 +57,11 @@ def promote_if_better(
     if current == version:
         return Decision(True, version, rmse, current, rmse, "already has the alias")
     current_rmse = score_current(current)
-    if rmse < current_rmse:
+    if rmse < current_rmse * (1.0 - margin):
         client.set_registered_model_alias(name, alias, version)
-        return Decision(True, version, rmse, current, current_rmse, "lower validation RMSE")
-    return Decision(False, version, rmse, current, current_rmse, "not better than the current model")
+        return Decision(True, version, rmse, current, current_rmse, _why("lower validation RMSE", margin))
+    return Decision(False, version, rmse, current, current_rmse, _why("not better than the current model", margin))
+
+
+def _why(reason: str, margin: float) -> str:
+    return f"{reason} (by more than {margin:.1%})" if margin else reason

@@ -53,3 +53,8 @@ class Settings:
     reference_rows: int = field(default_factory=lambda: _int("REFERENCE_ROWS", 5000))
     port: int = field(default_factory=lambda: _int("PORT", 9696))
     workers: int = field(default_factory=lambda: _int("SERVE_WORKERS", 1))
+    monitor_interval: str = field(default_factory=lambda: _env("MONITOR_INTERVAL", "1h"))
+    incoming_dir: Path = field(default_factory=lambda: Path(_env("INCOMING_DIR", "data/incoming")))
+    incoming_uri: str = field(default_factory=lambda: _env("INCOMING_URI", ""))
+    retrain_window_months: int = field(default_factory=lambda: _int("RETRAIN_WINDOW_MONTHS", 1))
+    retrain_min_improvement: float = field(default_factory=lambda: _float("RETRAIN_MIN_IMPROVEMENT", 0.02))
