@@ -105,23 +105,29 @@ func TestInitTaxiTemplate(t *testing.T) {
 	dir := scaffold(t, "taxi-duration", "taxi")
 	p, cfg := initAndLoad(t, dir)
 	want := map[string]config.Service{
-		"mlflow":      {Role: "tracking", Port: 5000, PortEnv: "MLFLOW_PORT", Health: "/health", Title: "MLflow UI"},
-		"serve":       {Role: "other", Port: 9696, PortEnv: "SERVE_PORT", Health: "/live"},
-		"prometheus":  {Role: "metrics", Port: 9090, PortEnv: "PROMETHEUS_PORT", Health: "/-/ready", Title: "Prometheus"},
-		"pushgateway": {Role: "pushgateway", Port: 9091, PortEnv: "PUSHGATEWAY_PORT", Health: "/-/ready", Title: "Pushgateway"},
-		"grafana":     {Role: "dashboard", Port: 3000, PortEnv: "GRAFANA_PORT", Health: "/api/health", Title: "Grafana"},
+		"mlflow":       {Role: "tracking", Port: 5000, PortEnv: "MLFLOW_PORT", Health: "/health", Title: "MLflow UI"},
+		"serve":        {Role: "other", Port: 9696, PortEnv: "SERVE_PORT", Health: "/live"},
+		"prometheus":   {Role: "metrics", Port: 9090, PortEnv: "PROMETHEUS_PORT", Health: "/-/ready", Title: "Prometheus"},
+		"pushgateway":  {Role: "pushgateway", Port: 9091, PortEnv: "PUSHGATEWAY_PORT", Health: "/-/ready", Title: "Pushgateway"},
+		"grafana":      {Role: "dashboard", Port: 3000, PortEnv: "GRAFANA_PORT", Health: "/api/health", Title: "Grafana"},
+		"prefect":      {Role: "orchestrator", Port: 4200, PortEnv: "PREFECT_PORT", Health: "/api/health", Title: "Prefect UI"},
+		"alertmanager": {Role: "other", Port: 9093, PortEnv: "ALERTMANAGER_PORT", Health: "/-/ready"},
 	}
 	if !reflect.DeepEqual(cfg.Services, want) {
 		t.Errorf("services:\n got %+v\nwant %+v", cfg.Services, want)
 	}
-	wantJobs := map[string]config.Job{"train": {Service: "train"}, "replay": {Service: "replay"}, "monitor": {Service: "monitor"}}
+	wantJobs := map[string]config.Job{"train": {Service: "train"}, "replay": {Service: "replay"}, "monitor": {Service: "monitor"}, "retrain": {Service: "retrain"}}
 	if !reflect.DeepEqual(cfg.Jobs, wantJobs) {
 		t.Errorf("jobs %+v, want %+v", cfg.Jobs, wantJobs)
 	}
-	if cfg.Project != "taxi" || len(p.Skipped) != 1 || p.Skipped[0].Name != "postgres" {
+	var skipped []string
+	for _, sk := range p.Skipped {
+		skipped = append(skipped, sk.Name)
+	}
+	if cfg.Project != "taxi" || strings.Join(skipped, ",") != "alert-bridge,postgres,worker" {
 		t.Errorf("project %q, skipped %+v", cfg.Project, p.Skipped)
 	}
-	if p.Services[0].Name != "grafana" || p.Services[0].RoleReason != "image grafana/grafana:11.3.0" ||
+	if !strings.Contains(string(p.YAML), "role: dashboard  # image grafana/grafana:11.3.0") ||
 		!strings.Contains(string(p.YAML), "role: tracking  # image taxi-mlflow:latest") {
 		t.Errorf("what the roles were guessed from is not shown:\n%s", p.YAML)
 	}

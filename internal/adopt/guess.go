@@ -18,6 +18,7 @@ var wellKnown = []struct {
 	{[]string{"prometheus"}, "metrics", "Prometheus"},
 	{[]string{"pushgateway"}, "pushgateway", "Pushgateway"},
 	{[]string{"grafana", "grafana-oss", "grafana-enterprise"}, "dashboard", "Grafana"},
+	{[]string{"prefect"}, "orchestrator", "Prefect UI"},
 }
 
 // guessRole returns the role of a service from its image (the well-known

@@ -116,6 +116,7 @@ func printStatus(f *Factory, res *stack.Report) {
 		}
 		fmt.Fprintf(f.IO.Out, "Drift: %s\n", strings.Join(parts, ", "))
 	}
+	printFlows(f, res)
 	if !res.Healthy {
 		fmt.Fprintln(f.IO.ErrOut, "some services are not healthy: `mlforge logs SERVICE` shows why")
 	}

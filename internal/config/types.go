@@ -43,7 +43,7 @@ type Compose struct {
 
 // Service describes one compose service to mlforge.
 type Service struct {
-	Role    string `yaml:"role,omitempty" enum:"tracking|model|metrics|pushgateway|dashboard|other" doc:"What the service is, so mlforge knows which one serves the model or tracks experiments."`
+	Role    string `yaml:"role,omitempty" enum:"tracking|model|metrics|pushgateway|dashboard|orchestrator|other" doc:"What the service is, so mlforge knows which one serves the model, tracks experiments or orchestrates the flows."`
 	Port    int    `yaml:"port,omitempty" min:"1" max:"65535" doc:"Port published on 127.0.0.1 on the host."`
 	PortEnv string `yaml:"portEnv,omitempty" pattern:"^[A-Z_][A-Z0-9_]*$" doc:"Variable the compose file reads the published port from (e.g. SERVE_PORT)."`
 	Health  string `yaml:"health,omitempty" pattern:"^/" doc:"HTTP path answering 200 when the service is ready (e.g. /health)."`

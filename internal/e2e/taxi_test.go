@@ -73,14 +73,32 @@ func TestTaxiStackThroughMlforge(t *testing.T) {
 		t.Errorf("monitored rows = %+v (%v), want the course ride and the 500 replayed", rows, err)
 	}
 
+	// The orchestrator's monitor flow, started by name, and the flows in status.
+	if r := mlforge(t, dir, nil, "run", "--flow", "monitor"); r.code != 0 || !strings.HasPrefix(r.out, "completed") {
+		t.Errorf("run --flow monitor: exit %d, %q", r.code, r.out)
+	}
 	st := mlforge(t, dir, nil, "status", "--json")
 	status := decode[struct {
 		Healthy      bool   `json:"healthy"`
 		ModelVersion string `json:"modelVersion"`
 		Drift        []struct{ Metric string }
+		Flows        []struct {
+			Name, Every string
+			Last        *struct{ State, Message string }
+		}
 	}](t, st.out)
 	if st.code != 0 || !status.Healthy || status.ModelVersion != res.ModelVersion || len(status.Drift) == 0 {
 		t.Errorf("status: exit %d %+v", st.code, status)
+	}
+	flows := map[string]string{}
+	for _, fl := range status.Flows {
+		flows[fl.Name] = fl.Every
+		if fl.Name == "monitor/monitor" && (fl.Last == nil || fl.Last.State != "COMPLETED" || fl.Last.Message == "") {
+			t.Errorf("the monitor flow's last run: %+v", fl.Last)
+		}
+	}
+	if flows["monitor/monitor"] != "1h0m0s" || len(flows) < 3 {
+		t.Errorf("status shows the flows %v, want monitor every hour, train and retrain", flows)
 	}
 
 	before := containerIDs(t, name)

@@ -18,6 +18,10 @@ func (b bodyProber) Get(context.Context, int, string) (int, []byte, error) {
 	return b.status, []byte(b.body), nil
 }
 
+func (b bodyProber) Post(ctx context.Context, port int, path string, _ []byte) (int, []byte, error) {
+	return b.Get(ctx, port, path)
+}
+
 func TestPushedDrift(t *testing.T) {
 	metrics := `# HELP taxi_drift_share Share of drifted columns (features and prediction).
 # TYPE taxi_drift_share gauge
@@ -51,6 +55,10 @@ func (p portProber) Get(_ context.Context, port int, _ string) (int, []byte, err
 		return 0, nil, errNotReady
 	}
 	return 200, []byte(body), nil
+}
+
+func (p portProber) Post(ctx context.Context, port int, path string, _ []byte) (int, []byte, error) {
+	return p.Get(ctx, port, path)
 }
 
 func TestLatestDriftFallsBackToThePush(t *testing.T) {

@@ -75,6 +75,15 @@ func TrackingPort(cfg *config.Config) int {
 	return 0
 }
 
+// OrchestratorService returns the name and port of the service with role
+// orchestrator ("" when there is none).
+func OrchestratorService(cfg *config.Config) (name string, port int) {
+	for _, n := range servicesWithRole(cfg, "orchestrator") {
+		return n, cfg.Services[n].Port
+	}
+	return "", 0
+}
+
 // TrainJob returns the compose service of the job run on up ("" if none).
 func TrainJob(cfg *config.Config) string {
 	for _, n := range sortedNames(cfg.Jobs) {

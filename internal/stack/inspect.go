@@ -15,6 +15,10 @@ type Report struct {
 	Drift        []Drift        `json:"drift"`
 	// Skipped are the services the last up deliberately did not start.
 	Skipped []string `json:"skipped,omitempty"`
+	// Flows are the orchestrator's, when the stack has one running.
+	Flows []Flow `json:"flows,omitempty"`
+	// FlowsError says why they could not be read.
+	FlowsError string `json:"flowsError,omitempty"`
 }
 
 // Inspect reads the stack's state: every expected service (one that has
@@ -51,6 +55,11 @@ func Inspect(ctx context.Context, p *Project) (*Report, error) {
 		_, r.ModelVersion = ModelVersion(ctx, p.Prober, port, health)
 	}
 	r.Drift = LatestDrift(ctx, p.Prober, cfg, running)
+	if name, port := OrchestratorService(cfg); running[name] && port != 0 {
+		if r.Flows, err = Flows(ctx, p.Prober, port); err != nil {
+			r.FlowsError = err.Error()
+		}
+	}
 	return r, nil
 }
 

@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,9 +10,11 @@ import (
 	"time"
 )
 
-// Prober makes HTTP GETs to a service's published port.
+// Prober makes HTTP requests to a service's published port: GETs of
+// health and status, POSTs of JSON to APIs (the orchestrator's).
 type Prober interface {
 	Get(ctx context.Context, port int, path string) (status int, body []byte, err error)
+	Post(ctx context.Context, port int, path string, body []byte) (status int, out []byte, err error)
 }
 
 // HTTPProber reaches ports published on 127.0.0.1: this machine's with the
@@ -26,19 +29,35 @@ var LocalProber = HTTPProber{}
 
 // Get implements Prober.
 func (p HTTPProber) Get(ctx context.Context, port int, path string) (int, []byte, error) {
+	return p.do(ctx, http.MethodGet, port, path, nil)
+}
+
+// Post sends a JSON body to a service's published port.
+func (p HTTPProber) Post(ctx context.Context, port int, path string, body []byte) (int, []byte, error) {
+	return p.do(ctx, http.MethodPost, port, path, body)
+}
+
+func (p HTTPProber) do(ctx context.Context, method string, port int, path string, body []byte) (int, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d%s", port, path), nil)
+	var in io.Reader
+	if body != nil {
+		in = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, fmt.Sprintf("http://127.0.0.1:%d%s", port, path), in)
 	if err != nil {
 		return 0, nil, err
+	}
+	if body != nil {
+		req.Header.Set("content-type", "application/json")
 	}
 	resp, err := (&http.Client{Transport: p.Transport}).Do(req)
 	if err != nil {
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	return resp.StatusCode, body, err
+	out, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, out, err
 }
 
 // ModelVersion asks the model service's health endpoint which model

@@ -196,6 +196,10 @@ func (f *fakeProber) set(prefix string, status int) {
 	f.status[prefix] = status
 }
 
+func (f *fakeProber) Post(ctx context.Context, port int, path string, body []byte) (int, []byte, error) {
+	return f.Get(ctx, port, path)
+}
+
 func (f *fakeProber) Get(ctx context.Context, port int, path string) (int, []byte, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
