@@ -65,6 +65,12 @@ func TestTaxiStackThroughMlforge(t *testing.T) {
 	if r := mlforge(t, dir, nil, "run", "monitor"); r.code != 0 || strings.Contains(r.errOut, "warning: only") {
 		t.Fatalf("run monitor: exit %d (after 500 rides no small-sample warning is due)", r.code)
 	}
+	// Links people can open: the published port, never the compose name;
+	// and no progress bars in a job's log.
+	if r := mlforge(t, dir, nil, "run", "monitor"); !strings.Contains(r.out+r.errOut, fmt.Sprintf("http://127.0.0.1:%d/#/experiments/", ports["mlflow"])) ||
+		strings.Contains(r.out+r.errOut, "mlflow:5000") || strings.Contains(r.out+r.errOut, "\r") {
+		t.Errorf("run monitor's links and output:\n%s%s", r.out, r.errOut)
+	}
 	samples, err := stacktest.WaitPrometheus(ctx, ports["prometheus"], "taxi_drift_share", 90*time.Second)
 	if err != nil || len(samples) == 0 {
 		t.Fatalf("drift metrics never reached Prometheus: %v", err)

@@ -21,7 +21,7 @@ import pandas as pd
 from mlflow.exceptions import MlflowException
 from prometheus_client import CollectorRegistry, Gauge, push_to_gateway, pushadd_to_gateway
 
-from taxi_duration import drift
+from taxi_duration import drift, links
 from taxi_duration.features import RIDE_FIELDS, read_trips
 from taxi_duration.predlog import read_predictions
 from taxi_duration.settings import Settings
@@ -161,7 +161,8 @@ def run(s: Settings) -> drift.DriftResult | None:
         result, snapshot = drift.compute(reference, logged[drift.COLUMNS], s.drift_threshold)
     push_to_gateway(s.pushgateway_url, job=JOB, registry=registry_for(result))
     mlflow.set_experiment(f"{s.experiment}-monitoring")
-    with mlflow.start_run(run_name=time.strftime("drift-%Y%m%d-%H%M%S")):
+    with mlflow.start_run(run_name=time.strftime("drift-%Y%m%d-%H%M%S")) as active:
+        log.info("drift report: %s", links.run_url(s.tracking_uri, active.info.experiment_id, active.info.run_id))
         mlflow.log_metrics({"drift_share": result.share, "current_rows": result.current_rows})
         mlflow.set_tag("small_sample", too_few)
         with tempfile.TemporaryDirectory() as tmp:

@@ -18,6 +18,7 @@ import mlflow.sklearn
 import pandas as pd
 from mlflow.models import infer_signature
 
+from taxi_duration import links
 from taxi_duration.features import RIDE_FIELDS, TARGET, read_trips
 from taxi_duration.model import build_pipeline, rmse
 from taxi_duration.registry import Decision, promote_if_better
@@ -100,7 +101,12 @@ def track(s: Settings, train: pd.DataFrame, val: pd.DataFrame, params: dict, mar
 
         decision = promote_if_better(client, s.model_name, s.model_alias, version, val_rmse, score_current, margin)
         record(client, s.model_name, decision)
-        log.info("run %s: val_rmse %.3f", active.info.run_id, val_rmse)
+        log.info(
+            "run %s: val_rmse %.3f, %s",
+            active.info.run_id,
+            val_rmse,
+            links.run_url(s.tracking_uri, active.info.experiment_id, active.info.run_id),
+        )
     return Tracked(active.info.run_id, decision)
 
 
