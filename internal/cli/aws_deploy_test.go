@@ -261,7 +261,7 @@ func (st standIn) program(s *provision.AWSSetup) pulumi.RunFunc {
 		ctx.Export(awsstack.OutSSHUser, pulumi.String("root"))
 		ctx.Export(awsstack.OutHostKeyFingerprint, pulumi.String(s.Stack.HostKeyFingerprint))
 		ctx.Export(awsstack.OutHostKey, pulumi.String(s.Stack.HostKey))
-		ctx.Export(awsstack.OutBucket, pulumi.String(s.Stack.Project+"-dev-artifacts-0123"))
+		ctx.Export(awsstack.OutBucket, pulumi.String(s.Stack.Project+"-"+s.Stack.Env+"-artifacts-0123"))
 		ctx.Export(awsstack.OutRepositoryURLs, pulumi.ToStringMap(st.repos))
 		if s.Stack.Keys != nil {
 			ctx.Export(awsstack.OutKeys, s.Stack.Keys.Output())
