@@ -95,6 +95,7 @@ func validate(cfg *Config, root *yaml.Node, d *decoder) {
 	if cfg.Target == "ssh" && cfg.SSH.Host == "" && len(cfg.Environments) == 0 {
 		d.fail(lineOf(root, "target"), "ssh.host", "target ssh needs a host: set ssh.host to user@address[:port], or pass --host")
 	}
+	validateSwarm(cfg, root, d)
 	ports := map[int]string{}
 	for _, svc := range sortedKeys(cfg.Services) {
 		p := cfg.Services[svc].Port
