@@ -32,7 +32,7 @@ func loadCompose(t *testing.T) *Compose {
 func taxiSpec() Spec {
 	return Spec{Stack: "taxi", Model: "serve", ModelHealth: "/health", Replicas: 2, Encrypt: true,
 		SocketDir: "/home/u/mlforge/taxi/.mlforge/run",
-		Jobs: []Job{{Name: "train", Service: "train", CPUs: "1.5", Memory: "2G"}, {Name: "monitor", Service: "monitor"}},
+		Jobs:      []Job{{Name: "train", Service: "train", CPUs: "1.5", Memory: "2G"}, {Name: "monitor", Service: "monitor"}},
 		Images: map[string]string{"taxi-serve:latest": "taxi-serve:id-0123456789ab", "taxi-mlflow:latest": "taxi-mlflow:id-ba9876543210",
 			"taxi-jobs:latest": "taxi-jobs:id-aaaabbbbcccc"}}
 }
