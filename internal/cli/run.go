@@ -39,6 +39,9 @@ job's.`,
 				return errs.WithHint(errs.Usage(fmt.Errorf("no job named %q in mlforge.yaml (jobs: %s)", args[0], strings.Join(names, ", "))),
 					"declare it under jobs: in mlforge.yaml")
 			}
+			if t.IsSwarm() {
+				return swarmRunJob(cmd.Context(), f, t, args[0])
+			}
 			p, err := t.Project(cmd.Context())
 			if err != nil {
 				return err

@@ -37,6 +37,9 @@ func statusRun(ctx context.Context, f *Factory, tf *targetFlags, asJSON bool) er
 		return err
 	}
 	defer t.Close()
+	if t.IsSwarm() {
+		return swarmStatus(ctx, f, t, asJSON)
+	}
 	p, err := t.Project(ctx)
 	if err != nil {
 		return err

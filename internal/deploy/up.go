@@ -66,10 +66,15 @@ func (r *run) steps() []pipeline.Step {
 	switch r.t.Kind {
 	case SSH:
 		return remote
+	case Swarm:
+		return r.swarmSteps()
 	case AWS:
 		infra := []pipeline.Step{provisionInfra{r}}
 		wait := &provision.HostWait{Instance: &r.instance, Instances: r.t.aws, Timeouts: provision.DefaultTimeouts,
 			KeyDir: r.t.aws.keyDir}
+		if r.t.IsSwarm() {
+			return append(append(append(infra, wait.Steps()...), waitWorkers{r}), r.swarmSteps()...)
+		}
 		return append(append(infra, wait.Steps()...), remote...)
 	}
 	return local
