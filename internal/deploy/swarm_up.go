@@ -97,7 +97,9 @@ func (p *pruneNodes) prune() *swarm.Prune {
 // Skip implements pipeline.Skipper.
 func (p *pruneNodes) Skip(ctx context.Context) (string, bool) { return p.prune().Skip(ctx) }
 
-func (p *pruneNodes) Run(ctx context.Context, r pipeline.Reporter) error { return p.prune().Run(ctx, r) }
+func (p *pruneNodes) Run(ctx context.Context, r pipeline.Reporter) error {
+	return p.prune().Run(ctx, r)
+}
 
 // dialDeparted reaches a host that left mlforge.yaml as its node label
 // names it, trusting it as the configured hosts are trusted.
