@@ -32,6 +32,11 @@ func (d deployStack) Run(ctx context.Context, r pipeline.Reporter) error {
 	if err := stack.SaveSkipped(ctx, m.Project.State, d.skip); err != nil {
 		return err
 	}
+	before, err := swarm.States(ctx, m.Engine.Client(), d.t.Config.ComposeProject(), derived.Expected())
+	if err != nil {
+		return err
+	}
+	d.marks = swarm.UpdateMarks(before)
 	step := &swarm.Deploy{Shell: m.Client, Dir: m.Dir, Name: d.t.Config.ComposeProject(), Derived: derived,
 		Encrypt: d.t.Config.Swarm.Encrypt}
 	return step.Run(ctx, r)
@@ -67,7 +72,7 @@ func (s startServices) String() string { return "start services" }
 func (s startServices) Run(ctx context.Context, r pipeline.Reporter) error {
 	model, _, _ := stack.ModelService(s.t.Config.Config)
 	w := &swarm.Wait{API: s.manager().Engine.Client(), Stack: s.t.Config.ComposeProject(), Services: s.derived.Expected(),
-		Lenient: map[string]bool{model: true}, Timeout: s.opts.Timeout, Name: "start services"}
+		Lenient: map[string]bool{model: true}, Timeout: s.opts.Timeout, Name: "start services", Marks: s.marks}
 	return w.Run(ctx, r)
 }
 
@@ -79,7 +84,7 @@ func (h swarmHealthy) String() string { return "check health" }
 
 func (h swarmHealthy) Run(ctx context.Context, r pipeline.Reporter) error {
 	w := &swarm.Wait{API: h.manager().Engine.Client(), Stack: h.t.Config.ComposeProject(), Services: h.derived.Expected(),
-		Timeout: h.opts.Timeout}
+		Timeout: h.opts.Timeout, Marks: h.marks}
 	err := w.Run(ctx, r)
 	h.checked = &stack.Healthy{List: containersOf(w.States)}
 	return err

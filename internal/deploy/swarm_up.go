@@ -3,6 +3,7 @@ package deploy
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/mlforge/mlforge/internal/pipeline"
 	"github.com/mlforge/mlforge/internal/remote"
@@ -20,6 +21,8 @@ type swarmRun struct {
 	// images maps a built image to the tag the nodes run it under.
 	images  map[string]string
 	derived *swarm.Stack
+	// marks are the services' update marks from before the deploy.
+	marks map[string]time.Time
 }
 
 // swarmSteps is the whole of an up on a swarm: reach every host and give

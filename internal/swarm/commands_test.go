@@ -45,7 +45,7 @@ func TestDeploy(t *testing.T) {
 	if err := d.Run(context.Background(), &recorder{}); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"edge.cfg", "job-monitor.yml", "job-train.yml", "proxy.cfg", "stack.yml", "volumes"}
+	want := []string{"edge.cfg", "job-monitor.yml", "job-train.yml", "proxy.cfg", "services", "stack.yml", "volumes"}
 	if !slices.Equal(files, want) {
 		t.Errorf("files %v, want %v", files, want)
 	}

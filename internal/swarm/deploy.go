@@ -25,8 +25,34 @@ func FilesDir(projectDir string) string { return path.Join(projectDir, stack.Sta
 // listens and the edge connects.
 func SocketDir(projectDir string) string { return path.Join(projectDir, stack.StateDir, "run") }
 
-// volumesFile lists the stack's volumes for `down --volumes`.
-const volumesFile = "volumes"
+// Records kept with the files: the stack's volumes for `down --volumes`,
+// and the services a healthy stack runs, for status.
+const (
+	volumesFile  = "volumes"
+	servicesFile = "services"
+)
+
+// Expected reads the services a healthy stack runs, as the last deploy
+// recorded them; none when nothing was deployed.
+func Expected(ctx context.Context, sh Shell, projectDir string) ([]string, error) {
+	var out, errOut bytes.Buffer
+	p := quote(FilesDir(projectDir) + "/" + servicesFile)
+	if err := sh.Run(ctx, "if [ -f "+p+" ]; then cat "+p+"; fi", nil, &out, &errOut); err != nil {
+		return nil, fmt.Errorf("reading the deployed services: %w: %s", err, strings.TrimSpace(errOut.String()))
+	}
+	return strings.Fields(out.String()), nil
+}
+
+// Expected lists the services a healthy stack runs: the compose file's
+// long-running ones, the proxy and the edge.
+func (st *Stack) Expected() []string {
+	out := append([]string(nil), st.Services...)
+	if _, ok := st.File.Services[ProxyService]; ok {
+		out = append(out, EdgeService, ProxyService)
+	}
+	sort.Strings(out)
+	return out
+}
 
 // Deploy writes the derived files to the first manager and deploys the
 // stack there with `docker stack deploy --prune`: services that changed
@@ -71,7 +97,9 @@ func (d *Deploy) Run(ctx context.Context, r pipeline.Reporter) error {
 // (writable by the proxy's user; the ports it stands for are on the
 // loopback, open to every local user, all the same).
 func (d *Deploy) write(ctx context.Context) error {
-	files := map[string][]byte{"stack.yml": d.Derived.File.YAML(), volumesFile: []byte(strings.Join(d.Derived.VolumeList, "\n") + "\n")}
+	files := map[string][]byte{"stack.yml": d.Derived.File.YAML(),
+		volumesFile:  []byte(strings.Join(d.Derived.VolumeList, "\n") + "\n"),
+		servicesFile: []byte(strings.Join(d.Derived.Expected(), "\n") + "\n")}
 	if d.Derived.ProxyCfg != nil {
 		files["proxy.cfg"], files["edge.cfg"] = d.Derived.ProxyCfg, d.Derived.EdgeCfg
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/client"
@@ -27,6 +28,32 @@ type ServiceState struct {
 	Starting int `json:"-"`
 	// Failed is the error of its last failed task, if any.
 	Failed string `json:"failed,omitempty"`
+	// Update is the state of its last rolling update (updating,
+	// completed, rollback_completed...), "" when it never had one.
+	Update        string `json:"update,omitempty"`
+	UpdateMessage string `json:"updateMessage,omitempty"`
+	// updateStarted marks which update Update is about.
+	updateStarted time.Time
+}
+
+// Rolling reports an update or rollback still in progress (or stopped
+// halfway).
+func (s ServiceState) Rolling() bool {
+	switch swarm.UpdateState(s.Update) {
+	case swarm.UpdateStateUpdating, swarm.UpdateStateRollbackStarted, swarm.UpdateStatePaused, swarm.UpdateStateRollbackPaused:
+		return true
+	}
+	return false
+}
+
+// UpdateMarks records when each service's last update started, so a wait
+// can tell the updates a deploy causes from earlier ones.
+func UpdateMarks(states []ServiceState) map[string]time.Time {
+	out := map[string]time.Time{}
+	for _, s := range states {
+		out[s.Service] = s.updateStarted
+	}
+	return out
 }
 
 // States judges every expected service by its tasks: healthy when as
@@ -94,10 +121,19 @@ func judge(name string, s swarm.Service, tasks []swarm.Task, hosts map[string]st
 			st.Failed = lastFail.Status.Message
 		}
 	}
+	if u := s.UpdateStatus; u != nil {
+		st.Update, st.UpdateMessage = string(u.State), u.Message
+		if u.StartedAt != nil {
+			st.updateStarted = *u.StartedAt
+		}
+	}
 	st.Healthy = st.Desired > 0 && st.Running >= st.Desired
 	st.State = fmt.Sprintf("%d/%d running", st.Running, st.Desired)
 	if st.Starting > 0 {
 		st.State += fmt.Sprintf(", %d starting", st.Starting)
+	}
+	if st.Rolling() {
+		st.State += ", " + strings.ReplaceAll(st.Update, "_", " ")
 	}
 	return st
 }

@@ -110,3 +110,31 @@ func TestInspect(t *testing.T) {
 		t.Errorf("with a node down: %v, %+v", err, r)
 	}
 }
+
+// A rolling update this deploy started is waited for to its end; one the
+// swarm rolled back fails the wait, naming the service; an update from
+// before the deploy is not this deploy's business.
+func TestWaitForRollouts(t *testing.T) {
+	sw := stackSwarm(t)
+	before := time.Now().Add(-time.Hour)
+	sw.services[0].UpdateStatus = &swarm.UpdateStatus{State: swarm.UpdateStateCompleted, StartedAt: &before}
+	states, err := States(context.Background(), sw, "taxi", []string{"serve"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	marks := UpdateMarks(states)
+	now := time.Now()
+	sw.services[0].UpdateStatus = &swarm.UpdateStatus{State: swarm.UpdateStateUpdating, StartedAt: &now}
+	w := &Wait{API: sw, Stack: "taxi", Services: []string{"serve"}, Marks: marks, Timeout: 5 * time.Millisecond, Poll: time.Millisecond}
+	if err := w.Run(context.Background(), &recorder{}); err == nil || !strings.Contains(err.Error(), "serve (2/2 running, 1 starting, updating)") {
+		t.Errorf("during the rollout: %v", err)
+	}
+	sw.services[0].UpdateStatus = &swarm.UpdateStatus{State: swarm.UpdateStateRollbackCompleted, StartedAt: &now, Message: "rollback completed"}
+	if err := w.Run(context.Background(), &recorder{}); err == nil || !strings.Contains(err.Error(), "the new version of serve did not come up and was rolled back") {
+		t.Errorf("after a rollback: %v", err)
+	}
+	sw.services[0].UpdateStatus = &swarm.UpdateStatus{State: swarm.UpdateStateRollbackCompleted, StartedAt: &before}
+	if err := w.Run(context.Background(), &recorder{}); err != nil {
+		t.Errorf("an earlier rollback fails this deploy: %v", err)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moby/moby/api/types/swarm"
+
 	"github.com/mlforge/mlforge/internal/errs"
 	"github.com/mlforge/mlforge/internal/pipeline"
 	"github.com/mlforge/mlforge/internal/ui"
@@ -23,6 +25,10 @@ type Wait struct {
 	Poll     time.Duration
 	// Name is the step's name ("check health" by default).
 	Name string
+	// Marks are UpdateMarks from before the deploy: an update started
+	// since is waited for to the end, and one that rolled back (or
+	// paused) fails the wait.
+	Marks map[string]time.Time
 
 	// States holds the services as last seen.
 	States []ServiceState
@@ -45,6 +51,9 @@ func (w *Wait) Run(ctx context.Context, r pipeline.Reporter) error {
 			return err
 		}
 		w.States = states
+		if err := w.rolledBack(states); err != nil {
+			return err
+		}
 		waiting := w.waiting(states)
 		if len(waiting) == 0 {
 			r.Update(fmt.Sprintf("%d services healthy", len(states)))
@@ -62,12 +71,35 @@ func (w *Wait) Run(ctx context.Context, r pipeline.Reporter) error {
 	}
 }
 
+// ours reports whether s's last update started after the marks.
+func (w *Wait) ours(s ServiceState) bool {
+	if w.Marks == nil {
+		return false
+	}
+	return !s.updateStarted.IsZero() && !s.updateStarted.Equal(w.Marks[s.Service])
+}
+
+// rolledBack fails on an update of this deploy that the swarm rolled
+// back or paused: the new version did not come up.
+func (w *Wait) rolledBack(states []ServiceState) error {
+	for _, s := range states {
+		switch swarm.UpdateState(s.Update) {
+		case swarm.UpdateStateRollbackCompleted, swarm.UpdateStatePaused, swarm.UpdateStateRollbackPaused:
+			if w.ours(s) {
+				return errs.WithHint(fmt.Errorf("the new version of %s did not come up and was rolled back (%s): %s", s.Service, s.Update, s.UpdateMessage),
+					fmt.Sprintf("`mlforge logs %s` shows why; the previous version still serves", s.Service))
+			}
+		}
+	}
+	return nil
+}
+
 // waiting describes the services not ready yet.
 func (w *Wait) waiting(states []ServiceState) []string {
 	var out []string
 	for _, s := range states {
 		ready := s.Healthy || (w.Lenient[s.Service] && s.Desired > 0 && s.Running+s.Starting >= s.Desired)
-		if ready {
+		if ready && !(w.ours(s) && s.Rolling()) {
 			continue
 		}
 		d := s.Service + " (" + s.State
