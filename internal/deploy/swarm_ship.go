@@ -42,8 +42,8 @@ func (s shipToNodes) Run(ctx context.Context, r pipeline.Reporter) error {
 				pull = append(pull, ref)
 			}
 		}
-		step := &remote.ShipImages{Local: s.docker.Client(), Remote: s.conns[i].Engine.Client(), Refs: refs, Pull: pull}
-		if err := step.Run(ctx, rep.prefixed(s.hosts[i].ssh.Address())); err != nil {
+		step, err := s.shipTo(ctx, i, refs, pull, rep.prefixed(s.hosts[i].ssh.Address()))
+		if err != nil {
 			return fmt.Errorf("%s: %w", s.hosts[i].ssh.Address(), err)
 		}
 		mu.Lock()
@@ -54,6 +54,7 @@ func (s shipToNodes) Run(ctx context.Context, r pipeline.Reporter) error {
 		s.res.ShippedBytes += step.Bytes
 		return nil
 	})
+	s.adoptConns()
 	for ref := range shipped {
 		s.res.Shipped = append(s.res.Shipped, ref)
 	}
@@ -63,6 +64,29 @@ func (s shipToNodes) Run(ctx context.Context, r pipeline.Reporter) error {
 	}
 	r.Update(fmt.Sprintf("%d images shipped to %d hosts", len(s.res.Shipped), len(s.hosts)))
 	return nil
+}
+
+// shipTo ships host i its images. A connection lost on the way (a
+// loaded host can drop one in the middle of an image) is opened again
+// and the shipping resumed once: images already there are skipped.
+func (s shipToNodes) shipTo(ctx context.Context, i int, refs, pull []string, r pipeline.Reporter) (*remote.ShipImages, error) {
+	step := &remote.ShipImages{Local: s.docker.Client(), Remote: s.conns[i].Engine.Client(), Refs: refs, Pull: pull}
+	err := step.Run(ctx, r)
+	if err == nil || ctx.Err() != nil {
+		return step, err
+	}
+	r.Println(fmt.Sprintf("shipping failed (%v); connecting again to resume", err))
+	conn, cerr := remote.Open(ctx, s.hosts[i].ssh, s.t.Config)
+	if cerr != nil {
+		return step, err
+	}
+	s.conns[i].Close()
+	s.conns[i] = conn
+	again := &remote.ShipImages{Local: s.docker.Client(), Remote: conn.Engine.Client(), Refs: refs, Pull: pull}
+	err = again.Run(ctx, r)
+	again.Shipped = append(step.Shipped, again.Shipped...)
+	again.Bytes += step.Bytes
+	return again, err
 }
 
 // tagBuilt tags every built image the stack runs with its ID.
