@@ -84,8 +84,12 @@ func (p *Prune) remove(ctx context.Context, r pipeline.Reporter, n swarm.Node) e
 	if _, err := m.NodeUpdate(ctx, n.ID, client.NodeUpdateOptions{Version: n.Version, Spec: spec}); err != nil {
 		return fmt.Errorf("draining: %w", err)
 	}
-	if err := p.waitDrained(ctx, r, n.ID, host); err != nil {
-		return err
+	// A node that is down runs nothing: the swarm has already started
+	// its tasks elsewhere.
+	if n.Status.State != swarm.NodeStateDown {
+		if err := p.waitDrained(ctx, r, n.ID, host); err != nil {
+			return err
+		}
 	}
 	if p.Dial != nil {
 		if eng, closeFn, err := p.Dial(ctx, host); err == nil {

@@ -74,7 +74,7 @@ type Stack struct {
 	EdgeCfg    []byte
 	Routes     []Route
 	Services   []string // the long-running services of the compose file
-	VolumeList []string // names of the stack's volumes
+	VolumeList []string // names of the volumes of the stack and its jobs
 }
 
 // Derive turns the compose model into the swarm stack.
@@ -115,17 +115,21 @@ func Derive(c *Compose, spec Spec) (*Stack, error) {
 	if len(routes) > 0 {
 		st.File.Networks[hostNetwork] = map[string]any{"external": true, "name": "host"}
 	}
+	vols := map[string]bool{}
 	for name := range st.File.Volumes {
-		st.VolumeList = append(st.VolumeList, volumeName(c, spec.Stack, name))
+		vols[volumeName(c, spec.Stack, name)] = true
 	}
-	sort.Strings(st.VolumeList)
 	for _, j := range spec.Jobs {
 		f, err := jobFile(c, spec, j)
 		if err != nil {
 			return nil, err
 		}
 		st.Jobs[j.Name] = f
+		for name := range f.Volumes {
+			vols[volumeName(c, spec.Stack, name)] = true
+		}
 	}
+	st.VolumeList = sortedKeys(vols)
 	return st, nil
 }
 

@@ -168,3 +168,25 @@ func TestDeriveWithoutPorts(t *testing.T) {
 		t.Errorf("proxy without routes: %s", st.File.YAML())
 	}
 }
+
+// A volume only a job uses is declared in the job's file and deleted by
+// down --volumes with the others.
+func TestJobOnlyVolumes(t *testing.T) {
+	c := loadCompose(t)
+	c.Volumes["reports"] = map[string]any{"name": "taxi_reports"}
+	c.Services["monitor"]["volumes"] = append(c.Services["monitor"]["volumes"].([]any),
+		map[string]any{"type": "volume", "source": "reports", "target": "/reports"})
+	st, err := Derive(c, taxiSpec())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := st.Jobs["monitor"].Volumes["reports"]; !ok {
+		t.Errorf("monitor's file lacks its volume: %s", st.Jobs["monitor"].YAML())
+	}
+	if _, ok := st.File.Volumes["reports"]; ok {
+		t.Error("the stack declares a volume only a job uses")
+	}
+	if strings.Join(st.VolumeList, ",") != "taxi_mlflow,taxi_predictions,taxi_prometheus,taxi_reports" {
+		t.Errorf("volumes %v", st.VolumeList)
+	}
+}
