@@ -99,9 +99,30 @@ func judge(name string, s swarm.Service, tasks []swarm.Task, hosts map[string]st
 	if s.ServiceStatus != nil {
 		st.Desired = int(s.ServiceStatus.DesiredTasks)
 	}
+	st.count(s.ID, tasks, hosts)
+	if u := s.UpdateStatus; u != nil {
+		st.Update, st.UpdateMessage = string(u.State), u.Message
+		if u.StartedAt != nil {
+			st.updateStarted = *u.StartedAt
+		}
+	}
+	st.Healthy = st.Desired > 0 && st.Running >= st.Desired
+	st.State = fmt.Sprintf("%d/%d running", st.Running, st.Desired)
+	if st.Starting > 0 {
+		st.State += fmt.Sprintf(", %d starting", st.Starting)
+	}
+	if st.Rolling() {
+		st.State += ", " + strings.ReplaceAll(st.Update, "_", " ")
+	}
+	return st
+}
+
+// count counts the service's running and starting tasks, by node, and
+// keeps the error of its last failed one.
+func (st *ServiceState) count(service string, tasks []swarm.Task, hosts map[string]string) {
 	var lastFail swarm.Task
 	for _, t := range tasks {
-		if t.ServiceID != s.ID {
+		if t.ServiceID != service {
 			continue
 		}
 		switch {
@@ -121,21 +142,6 @@ func judge(name string, s swarm.Service, tasks []swarm.Task, hosts map[string]st
 			st.Failed = lastFail.Status.Message
 		}
 	}
-	if u := s.UpdateStatus; u != nil {
-		st.Update, st.UpdateMessage = string(u.State), u.Message
-		if u.StartedAt != nil {
-			st.updateStarted = *u.StartedAt
-		}
-	}
-	st.Healthy = st.Desired > 0 && st.Running >= st.Desired
-	st.State = fmt.Sprintf("%d/%d running", st.Running, st.Desired)
-	if st.Starting > 0 {
-		st.State += fmt.Sprintf(", %d starting", st.Starting)
-	}
-	if st.Rolling() {
-		st.State += ", " + strings.ReplaceAll(st.Update, "_", " ")
-	}
-	return st
 }
 
 // hostNames names nodes by the host mlforge.yaml lists (their hostname
