@@ -133,8 +133,16 @@ func newSwarmProject(t *testing.T) *swarmProject {
 	var known []string
 	for i := 0; i < 3; i++ {
 		h := sshtest.Start(t, sshtest.Trixie)
-		// Runs before the host is removed: no swarm state outlives the test.
-		t.Cleanup(func() { h.TryExec("docker swarm leave --force >/dev/null 2>&1") })
+		// Runs before the host is removed: no swarm state outlives the test,
+		// and a failure shows what the host's engine and sshd said.
+		t.Cleanup(func() {
+			if t.Failed() {
+				logs, _ := exec.Command("docker", "logs", "--tail", "20", h.Name).CombinedOutput()
+				engine, _ := h.TryExec("tail -n 40 /var/log/mlforge-dockerd.log")
+				t.Logf("host %d (%s): sshd:\n%s\ndockerd:\n%s", i, h.Name, logs, engine)
+			}
+			h.TryExec("docker swarm leave --force >/dev/null 2>&1")
+		})
 		p.hosts = append(p.hosts, h)
 		known = append(known, h.KnownHostsLine())
 		if i > 0 {

@@ -234,3 +234,33 @@ func TestLogs(t *testing.T) {
 		t.Errorf("commands %q", sh.cmds)
 	}
 }
+
+// Not following, logs end once quiet even when `docker service logs`
+// does not; following, they stream until interrupted.
+func TestLogsEndWhenQuiet(t *testing.T) {
+	sh := shellFunc(func(ctx context.Context, cmd string, stdout io.Writer) error {
+		fmt.Fprintln(stdout, "last line")
+		<-ctx.Done() // never ends by itself; the session ends with ctx, as sshx's does
+		return ctx.Err()
+	})
+	var out bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- Logs(context.Background(), sh, newFakeSwarm(), "taxi", []string{"serve"}, LogOptions{Idle: 20 * time.Millisecond}, &out, io.Discard)
+	}()
+	select {
+	case err := <-done:
+		if err != nil || out.String() != "last line\n" {
+			t.Errorf("err %v, output %q", err, out.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("logs did not end once quiet")
+	}
+}
+
+// shellFunc is a Shell answering every command with one function.
+type shellFunc func(ctx context.Context, cmd string, stdout io.Writer) error
+
+func (f shellFunc) Run(ctx context.Context, cmd string, _ io.Reader, stdout, _ io.Writer) error {
+	return f(ctx, cmd, stdout)
+}

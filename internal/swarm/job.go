@@ -63,7 +63,8 @@ func (j *JobRun) Run(ctx context.Context) (int, error) {
 		_ = j.Shell.Run(logCtx, "docker service logs --follow --raw "+quote(name), nil, w, ew)
 	}()
 	task, err := j.wait(ctx, name, ew)
-	w.quiet(ctx, orDefault(j.Drain, 2*time.Second))
+	drain := orDefault(j.Drain, 2*time.Second)
+	w.quiet(ctx, drain, 10*drain)
 	stopLogs()
 	wg.Wait()
 	if err != nil {
@@ -145,11 +146,10 @@ func (a *activity) touch() {
 }
 
 // quiet waits until nothing was written for d, counting from now (at
-// most ten times d).
-func (a *activity) quiet(ctx context.Context, d time.Duration) {
+// most limit, when it is not 0).
+func (a *activity) quiet(ctx context.Context, d, limit time.Duration) {
 	start := time.Now()
-	end := start.Add(10 * d)
-	for time.Now().Before(end) {
+	for limit == 0 || time.Since(start) < limit {
 		a.mu.Lock()
 		last := a.at
 		a.mu.Unlock()

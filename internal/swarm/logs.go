@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/moby/moby/client"
 )
@@ -16,6 +17,10 @@ type LogOptions struct {
 	Follow bool
 	Since  string
 	Tail   int
+	// Idle ends a service's logs, when not following, once nothing came
+	// for this long (10s): `docker service logs` sometimes never ends
+	// after the last line when the service has tasks of earlier versions.
+	Idle time.Duration
 }
 
 // Logs shows the logs of services of the stack across every node
@@ -41,11 +46,8 @@ func Logs(ctx context.Context, sh Shell, m Manager, stackName string, services [
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			l, e := lo.stream(), le.stream()
-			errList[i] = sh.Run(ctx, logsCommand(stackName+"_"+name, o), nil, l, e)
-			l.flush()
-			e.flush()
-			if errList[i] != nil && ctx.Err() == nil {
+			errList[i] = serviceLogs(ctx, sh, stackName+"_"+name, o, lo.stream(), le.stream())
+			if errList[i] != nil {
 				errList[i] = fmt.Errorf("logs of %s: %w", name, errList[i])
 			}
 		}()
@@ -55,6 +57,35 @@ func Logs(ctx context.Context, sh Shell, m Manager, stackName string, services [
 		return nil // interrupted while following
 	}
 	return errors.Join(errList...)
+}
+
+// serviceLogs shows one service's logs; not following, it ends once
+// they have been quiet for o.Idle.
+func serviceLogs(ctx context.Context, sh Shell, service string, o LogOptions, out, errOut *lineStream) error {
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	a := &activity{w: out}
+	ea := &activity{w: errOut, last: a}
+	idle := make(chan struct{})
+	if !o.Follow {
+		go func() {
+			a.quiet(runCtx, orDefault(o.Idle, 10*time.Second), 0)
+			close(idle)
+			cancel()
+		}()
+	}
+	err := sh.Run(runCtx, logsCommand(service, o), nil, a, ea)
+	out.flush()
+	errOut.flush()
+	select {
+	case <-idle:
+		return nil // quiet long enough: all there is
+	default:
+	}
+	if ctx.Err() != nil {
+		return nil // interrupted while following
+	}
+	return err
 }
 
 func logsCommand(service string, o LogOptions) string {
