@@ -19,7 +19,8 @@ import (
 // The default template's compose file deploys as a stack in a swarm of
 // one manager: up trains the first model as a swarm job and the two
 // model server replicas serve it through the proxy; monitor runs as a
-// job; status is healthy; down removes it. Grafana has no image here, so
+// job; status is healthy; down --volumes --leave removes it, its
+// volumes and the swarm. Grafana has no image here, so
 // it is skipped.
 func TestTaxiStackOnASwarm(t *testing.T) {
 	testenv.RequireCompose(t)
@@ -91,10 +92,16 @@ func TestTaxiStackOnASwarm(t *testing.T) {
 	if r := mlforge(t, dir, nil, append([]string{"run", "monitor"}, target...)...); r.code != 0 {
 		t.Errorf("run monitor on the swarm: exit %d", r.code)
 	}
-	if r := mlforge(t, dir, nil, append([]string{"down", "--leave"}, target...)...); r.code != 0 {
-		t.Errorf("down --leave: exit %d", r.code)
+	if vols := host.Exec(t, "docker volume ls -q --filter name="+name+"_"); !strings.Contains(vols, name+"_mlflow") {
+		t.Errorf("the stack's volumes on the host: %q", vols)
+	}
+	if r := mlforge(t, dir, nil, append([]string{"down", "--volumes", "--yes", "--leave"}, target...)...); r.code != 0 {
+		t.Errorf("down --volumes --leave: exit %d", r.code)
 	}
 	if out := host.Exec(t, "docker info --format '{{.Swarm.LocalNodeState}}'"); strings.TrimSpace(out) != "inactive" {
 		t.Errorf("the host is still in a swarm: %s", out)
+	}
+	if vols := host.Exec(t, "docker volume ls -q --filter name="+name+"_"); strings.TrimSpace(vols) != "" {
+		t.Errorf("down --volumes left volumes: %q", vols)
 	}
 }
