@@ -48,7 +48,9 @@ func (l *loadResult) sinceOnly(version string) time.Duration {
 func runLoad(ctx context.Context, url string, rate int, limit time.Duration) (*loadResult, func()) {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	res := &loadResult{versions: map[string]int{}, hosts: map[string]int{}, started: time.Now()}
-	client := &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	// Longer than the proxy's wait for a replica (15s) plus a retry: a
+	// request caught on a replica whose host died is answered by another.
+	client := &http.Client{Timeout: 40 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var wg sync.WaitGroup
 	done := make(chan struct{})
 	go func() {

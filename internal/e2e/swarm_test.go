@@ -387,9 +387,21 @@ func stopWorker(t *testing.T, p *swarmProject, url string) int {
 	res, wait := runLoad(ctx, url, 100, time.Minute)
 	time.Sleep(3 * time.Second)
 	stoppedAt := time.Now()
-	if out, err := exec.Command("docker", "stop", "-t", "1", p.hosts[victim].Name).CombinedOutput(); err != nil {
-		t.Fatalf("stopping %s: %v\n%s", p.hosts[victim].Name, err, out)
-	}
+	// The host's processes die at once; Docker may take long to tear the
+	// container down (its own containers inside), so that runs aside.
+	stop := make(chan error, 1)
+	go func() {
+		out, err := exec.Command("docker", "stop", "-t", "1", p.hosts[victim].Name).CombinedOutput()
+		if err != nil {
+			err = fmt.Errorf("%w: %s", err, out)
+		}
+		stop <- err
+	}()
+	defer func() {
+		if err := <-stop; err != nil {
+			t.Errorf("stopping %s: %v", p.hosts[victim].Name, err)
+		}
+	}()
 	var st swarmStatus
 	for time.Since(stoppedAt) < 55*time.Second {
 		st = status(t, p, -1)

@@ -95,12 +95,16 @@ resolvers docker
   hold obsolete 1s
 `
 
+// modelTimeout bounds a model server replica's answer to one request.
+const modelTimeout = "15s"
+
 // ProxyConfig is the proxy's HAProxy configuration: one unix socket per
 // route. The model service's replicas are found through DNS
 // (tasks.SERVICE answers every task, with or without a virtual IP),
 // health-checked on its readiness path every second, and a request whose
-// replica fails (refused, reset, no answer, 502-504) is retried on
-// another; HAProxy replays requests whose body fits its 16 kB buffer.
+// replica fails (refused, reset, no answer within 15s, 502-504) is
+// retried on another; HAProxy replays requests whose body fits its 16 kB
+// buffer.
 // Other services are passed through as TCP.
 func ProxyConfig(routes []Route, spec Spec) []byte {
 	var b strings.Builder
@@ -123,7 +127,9 @@ func ProxyConfig(routes []Route, spec Spec) []byte {
 			fmt.Fprintf(&b, "  option httpchk\n  http-check send meth GET uri %s ver HTTP/1.1 hdr Host localhost\n", health)
 			b.WriteString("  http-check expect status 200\n")
 			b.WriteString("  retry-on conn-failure empty-response junk-response response-timeout 502 503 504\n")
-			b.WriteString("  timeout server 120s\n")
+			// A replica whose host died answers neither data nor reset:
+			// after this long its request is tried on another.
+			b.WriteString("  timeout server " + modelTimeout + "\n")
 			replicas := spec.Replicas
 			if replicas == 0 {
 				replicas = DefaultReplicas
