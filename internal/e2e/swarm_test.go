@@ -55,12 +55,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class Server(http.server.ThreadingHTTPServer):
+    """Serves each request in a thread; a peer that resets (HAProxy ends its checks so) is no error."""
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionResetError):
+            super().handle_error(request, client_address)
+
+
 if sys.argv[1:] == ["job"]:
     with urllib.request.urlopen("http://web:8000/version", timeout=10) as r:
         print("job ran on", socket.gethostname(), "and web answered", json.load(r)["version"], flush=True)
     sys.exit(3)
 print("serving", VERSION, "on", socket.gethostname(), flush=True)
-http.server.ThreadingHTTPServer(("", 8000), Handler).serve_forever()
+Server(("", 8000), Handler).serve_forever()
 `
 
 const swarmCompose = `services:
