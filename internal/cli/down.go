@@ -12,7 +12,7 @@ import (
 
 func newDownCmd(f *Factory) *cobra.Command {
 	var tf targetFlags
-	var volumes, yes bool
+	var volumes, yes, leave bool
 	cmd := &cobra.Command{
 		Use:   "down",
 		Short: "Stop and remove the stack's containers (volumes are kept)",
@@ -29,6 +29,9 @@ func newDownCmd(f *Factory) *cobra.Command {
 					return err
 				}
 			}
+			if leave || t.IsSwarm() {
+				return swarmDown(cmd.Context(), f, t, volumes, leave)
+			}
 			p, err := t.Project(cmd.Context())
 			if err != nil {
 				return err
@@ -40,5 +43,6 @@ func newDownCmd(f *Factory) *cobra.Command {
 	tf.add(cmd.Flags())
 	cmd.Flags().BoolVar(&volumes, "volumes", false, "also delete the named volumes (asks first)")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	cmd.Flags().BoolVar(&leave, "leave", false, "target swarm: also dissolve the swarm (the hosts leave it; Docker, images and volumes stay)")
 	return cmd
 }

@@ -23,6 +23,9 @@ func newLogsCmd(f *Factory) *cobra.Command {
 				return err
 			}
 			defer t.Close()
+			if t.IsSwarm() {
+				return swarmLogs(cmd.Context(), f, t, args, follow, since, lines)
+			}
 			p, err := t.Project(cmd.Context())
 			if err != nil {
 				return err

@@ -58,6 +58,9 @@ func jobRun(ctx context.Context, f *Factory, tf *targetFlags, name string) error
 		return errs.WithHint(errs.Usage(fmt.Errorf("no job named %q in mlforge.yaml (jobs: %s)", name, strings.Join(names, ", "))),
 			"declare it under jobs: in mlforge.yaml, or start an orchestrator flow with --flow")
 	}
+	if t.IsSwarm() {
+		return swarmRunJob(ctx, f, t, name)
+	}
 	p, err := t.Project(ctx)
 	if err != nil {
 		return err

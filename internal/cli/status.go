@@ -39,6 +39,9 @@ func statusRun(ctx context.Context, f *Factory, tf *targetFlags, asJSON bool) er
 		return err
 	}
 	defer t.Close()
+	if t.IsSwarm() {
+		return swarmStatus(ctx, f, t, asJSON)
+	}
 	host := awsHost(ctx, f, t)
 	if host != nil && host.State != "running" {
 		// Nothing to connect to: say what the host is and what it costs.

@@ -29,7 +29,7 @@ func (t *targetFlags) add(fl *pflag.FlagSet) {
 // addEnv adds only --env and --target (the aws infrastructure commands).
 func (t *targetFlags) addEnv(fl *pflag.FlagSet) {
 	fl.StringVar(&t.Env, "env", "", "environment from mlforge.yaml (default: dev)")
-	fl.StringVar(&t.Target, "target", "", "local, ssh or aws (default: mlforge.yaml's target)")
+	fl.StringVar(&t.Target, "target", "", "local, ssh, aws or swarm (default: mlforge.yaml's target)")
 }
 
 // resolve loads the project and applies the flags to its configuration.

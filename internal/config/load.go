@@ -79,6 +79,7 @@ func Parse(name string, data []byte) (*Config, error) {
 // concerned.
 func validate(cfg *Config, root *yaml.Node, d *decoder) {
 	validateHosts(cfg, root, d)
+	validateSwarm(cfg, root, d)
 	ports := map[int]string{}
 	for _, svc := range sortedKeys(cfg.Services) {
 		p := cfg.Services[svc].Port

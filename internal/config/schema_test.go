@@ -45,7 +45,7 @@ func TestSchemaShape(t *testing.T) {
 		t.Errorf("aws.instanceType schema: %v", it)
 	}
 	target := props["target"].(map[string]any)
-	if len(target["enum"].([]any)) != 3 {
+	if len(target["enum"].([]any)) != 4 {
 		t.Errorf("target enum: %v", target)
 	}
 	if s["additionalProperties"] != false || s["required"].([]any)[0] != "project" {

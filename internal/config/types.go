@@ -25,11 +25,12 @@ type Config struct {
 	Version      int                    `yaml:"version" default:"1" enum:"1" doc:"Version of this file's format."`
 	Project      string                 `yaml:"project" required:"true" check:"name" doc:"Project name: lower-case letters, digits and dashes; names the compose project, cloud resources and stacks."`
 	Template     string                 `yaml:"template,omitempty" doc:"Template the project was created from (informational)."`
-	Target       string                 `yaml:"target" default:"local" enum:"local|ssh|aws" doc:"Where mlforge up runs the stack: local Docker, an SSH host, or AWS."`
+	Target       string                 `yaml:"target" default:"local" enum:"local|ssh|aws|swarm" doc:"Where mlforge up runs the stack: local Docker, an SSH host, AWS, or a Docker Swarm of SSH hosts."`
 	Compose      Compose                `yaml:"compose" doc:"The Docker Compose project that defines the stack."`
 	Services     map[string]Service     `yaml:"services,omitempty" check:"service-keys" doc:"What mlforge should know about the stack's services, keyed by compose service name."`
 	Jobs         map[string]Job         `yaml:"jobs,omitempty" check:"service-keys" doc:"One-shot jobs run by mlforge run NAME, keyed by job name."`
-	SSH          SSH                    `yaml:"ssh" doc:"Settings for target ssh (and the host created by target aws)."`
+	SSH          SSH                    `yaml:"ssh" doc:"Settings for target ssh (and the host created by target aws); identity and knownHosts also reach the hosts of target swarm."`
+	Swarm        Swarm                  `yaml:"swarm" doc:"Settings for target swarm (and for target aws with workers)."`
 	AWS          AWS                    `yaml:"aws" doc:"Settings for target aws."`
 	Environments map[string]Environment `yaml:"environments,omitempty" check:"name-keys" doc:"Named environments (dev, prod, ...) selected with --env; each may override ssh and aws settings."`
 }
@@ -53,12 +54,22 @@ type Service struct {
 	// prediction requests on its /metrics.
 	RequestCounter string `yaml:"requestCounter,omitempty" pattern:"^[a-zA-Z_:][a-zA-Z0-9_:]*$" doc:"For the model service: the Prometheus counter of prediction requests on its /metrics (e.g. taxi_requests_total); on AWS the idle stop counts its increases as activity."`
 	Skip           bool   `yaml:"skip,omitempty" doc:"Never start this service with mlforge up (for example one whose image cannot be pulled where the stack runs); --skip SERVICE does the same for one run."`
+	// Replicas is the model service's number of replicas on a swarm.
+	Replicas int `yaml:"replicas,omitempty" min:"1" max:"100" doc:"Target swarm, the model service only: how many replicas serve (default 2), spread over the nodes and rolled out one at a time."`
 }
 
 // Job is a one-shot compose service run on demand.
 type Job struct {
-	Service string `yaml:"service" required:"true" check:"service" doc:"Compose service that runs the job."`
-	RunOnUp bool   `yaml:"runOnUp,omitempty" doc:"Run the job during mlforge up when the model service has no model yet (the training job)."`
+	Service string  `yaml:"service" required:"true" check:"service" doc:"Compose service that runs the job."`
+	RunOnUp bool    `yaml:"runOnUp,omitempty" doc:"Run the job during mlforge up when the model service has no model yet (the training job)."`
+	Reserve Reserve `yaml:"reserve,omitempty" doc:"Target swarm: resources the job reserves on a training node; it waits until one has them free."`
+}
+
+// Reserve is what a job reserves on a swarm node (compose's
+// deploy.resources.reservations).
+type Reserve struct {
+	CPUs   string `yaml:"cpus,omitempty" pattern:"^[0-9]+(\\.[0-9]+)?$" doc:"CPUs reserved, such as 2 or 0.5."`
+	Memory string `yaml:"memory,omitempty" pattern:"^[0-9]+(\\.[0-9]+)?[kKmMgG]?[bB]?$" doc:"Memory reserved, such as 4G or 512M."`
 }
 
 // SSH configures the remote host for target ssh.
@@ -67,6 +78,16 @@ type SSH struct {
 	Identity   string `yaml:"identity,omitempty" doc:"Private key file; the ssh-agent is used when empty."`
 	KnownHosts string `yaml:"knownHosts,omitempty" doc:"known_hosts file to verify host keys against; defaults to ~/.ssh/known_hosts."`
 	Dir        string `yaml:"dir,omitempty" doc:"Directory on the host holding the compose project; defaults to ~/mlforge/PROJECT."`
+}
+
+// Swarm configures target swarm: hosts reached over SSH (with the ssh
+// section's identity and known_hosts, as target ssh) that form one Docker
+// Swarm.
+type Swarm struct {
+	Managers []string `yaml:"managers,omitempty" check:"sshhost" doc:"Manager hosts as user@address[:port]. The first runs the tracking server, its database, the monitoring side and the proxy; mlforge reaches the swarm through it."`
+	Workers  []string `yaml:"workers,omitempty" check:"sshhost" doc:"Worker hosts as user@address[:port]."`
+	Training []string `yaml:"training,omitempty" check:"sshhost" doc:"Hosts (from managers or workers) labelled for training, where the one-shot jobs run; defaults to the workers, or the first manager when there are none."`
+	Encrypt  bool     `yaml:"encrypt" default:"true" doc:"Encrypt the stack's overlay network (IPsec between the nodes: ESP, IP protocol 50, must pass between them and their kernels need the xfrm/esp modules)."`
 }
 
 // AWS configures the infrastructure for target aws.
@@ -89,7 +110,7 @@ type AWS struct {
 
 // Environment overrides settings for one named environment.
 type Environment struct {
-	Target string `yaml:"target,omitempty" enum:"local|ssh|aws" doc:"Target for this environment; defaults to the top-level target."`
+	Target string `yaml:"target,omitempty" enum:"local|ssh|aws|swarm" doc:"Target for this environment; defaults to the top-level target."`
 	SSH    *SSH   `yaml:"ssh,omitempty" doc:"Overrides of the ssh settings."`
 	AWS    *AWS   `yaml:"aws,omitempty" doc:"Overrides of the aws settings."`
 }

@@ -40,10 +40,11 @@ type Target struct {
 	Dir    string // the project directory on this machine
 	Config *config.Resolved
 
-	deps Deps
-	host sshx.Options // ssh: the configured host
-	aws  *awsEnv      // aws: the environment
-	conn *remote.Conn // the open connection, once reached
+	deps  Deps
+	host  sshx.Options // ssh: the configured host
+	aws   *awsEnv      // aws: the environment
+	swarm *swarmTarget // swarm: the hosts
+	conn  *remote.Conn // the open connection (a swarm's first manager), once reached
 }
 
 // Open prepares the target mlforge.yaml (with flags applied) names. It
@@ -67,8 +68,17 @@ func Open(deps Deps, dir string, cfg *config.Resolved, opts Options) (*Target, e
 			return nil, err
 		}
 		t.aws = env
+		if t.IsSwarm() {
+			t.swarm = &swarmTarget{}
+		}
+	case Swarm:
+		st, err := swarmHosts(cfg, opts)
+		if err != nil {
+			return nil, err
+		}
+		t.swarm = st
 	default:
-		return nil, errs.Usage(fmt.Errorf("--target %q: use local, ssh or aws", cfg.Target))
+		return nil, errs.Usage(fmt.Errorf("--target %q: use local, ssh, aws or swarm", cfg.Target))
 	}
 	return t, nil
 }
@@ -155,11 +165,15 @@ func (t *Target) Host(ctx context.Context) (sshx.Options, error) {
 		}
 		return inst.SSHOptions(), nil
 	}
+	if t.swarm != nil {
+		return t.swarm.hosts[0].ssh, nil
+	}
 	return t.host, nil
 }
 
 // Close ends the connection to the host, if any.
 func (t *Target) Close() error {
+	t.closeSwarm()
 	if t.conn == nil {
 		return nil
 	}

@@ -67,10 +67,15 @@ func (r *run) steps() []pipeline.Step {
 	switch r.t.Kind {
 	case SSH:
 		return remote
+	case Swarm:
+		return r.swarmSteps()
 	case AWS:
 		infra := []pipeline.Step{provisionInfra{r}, startInstance{r}}
 		wait := &provision.HostWait{Instance: &r.instance, Instances: r.t.aws, Timeouts: provision.DefaultTimeouts,
 			KeyDir: r.t.aws.keyDir}
+		if r.t.IsSwarm() {
+			return append(append(append(infra, wait.Steps()...), recordKeys{r}, waitWorkers{r}), r.swarmSteps()...)
+		}
 		// The host's idle stop follows its Docker.
 		remote = slices.Insert(remote, 2, pipeline.Step(idleStop{r}))
 		infra = append(append(infra, wait.Steps()...), recordKeys{r})

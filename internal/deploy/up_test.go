@@ -28,14 +28,32 @@ func TestStepListsPerTarget(t *testing.T) {
 			"Docker and Compose on the host", "idle stop", "preflight", "read the compose file", "build images", "ship images",
 			"sync the project", "deployment settings", "start services", "serve a model", "check health"}},
 	}
+	swarmSteps := []string{"read the compose file", "build images", "form the swarm", "label the nodes by role",
+		"remove hosts no longer listed", "ship images to 3 hosts", "sync the project", "deployment settings",
+		"deploy the stack", "start services", "serve a model", "check health"}
+	cases = append(cases, []struct {
+		target      string
+		buildOnHost bool
+		want        []string
+	}{
+		{Swarm, false, append([]string{"connect to 3 hosts", "Docker and Compose on 3 hosts"}, swarmSteps...)},
+		{AWS + " with workers", false, append([]string{"provision the infrastructure", "start the instance", "instance running",
+			"SSH reachable with the pinned host key", "cloud-init finished", "replace the first-boot host key",
+			"Docker and Compose ready", "record the host key in the state", "2 workers running with Docker", "connect to 3 hosts", "Docker and Compose on 3 hosts"}, swarmSteps...)},
+	}...)
 	for _, c := range cases {
 		name := c.target
 		if c.buildOnHost {
 			name += " build on host"
 		}
 		t.Run(name, func(t *testing.T) {
-			cfg := &config.Resolved{Config: &config.Config{Project: "p", Target: c.target,
-				SSH: config.SSH{Host: "u@h"}, AWS: config.AWS{Region: "eu-west-1"}}, Env: "dev"}
+			target, workers := c.target, 0
+			if target == AWS+" with workers" {
+				target, workers = AWS, 2
+			}
+			cfg := &config.Resolved{Config: &config.Config{Project: "p", Target: target,
+				SSH: config.SSH{Host: "u@h"}, AWS: config.AWS{Region: "eu-west-1", Workers: workers},
+				Swarm: config.Swarm{Managers: []string{"u@m1"}, Workers: []string{"u@w1", "u@w2:2222"}}}, Env: "dev"}
 			deps := DefaultDeps()
 			deps.Getenv = func(k string) string {
 				if k == "MLFORGE_HOME" {

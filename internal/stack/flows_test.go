@@ -35,8 +35,18 @@ func (p *fakePrefect) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"id":"x","name":"`+map[string]string{"/api/flows/f-mon": "monitor", "/api/flows/f-ret": "retrain"}[r.URL.Path]+`"}`)
 	case r.URL.Path == "/api/flow_runs/filter":
 		var q struct {
-			Deployments struct{ ID struct{ Any []string `json:"any_"` } `json:"id"` } `json:"deployments"`
-			FlowRuns    struct{ State struct{ Type struct{ Any []string `json:"any_"` } `json:"type"` } `json:"state"` } `json:"flow_runs"`
+			Deployments struct {
+				ID struct {
+					Any []string `json:"any_"`
+				} `json:"id"`
+			} `json:"deployments"`
+			FlowRuns struct {
+				State struct {
+					Type struct {
+						Any []string `json:"any_"`
+					} `json:"type"`
+				} `json:"state"`
+			} `json:"flow_runs"`
 		}
 		json.Unmarshal(body, &q)
 		switch {
