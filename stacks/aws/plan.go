@@ -54,6 +54,10 @@ func planIn(c Config, m *mockCloud) (*Plan, error) {
 		if err != nil {
 			return err
 		}
+		// Unwrapping the outputs reveals secrets: the keys show as such.
+		if _, ok := outs[OutKeys]; ok {
+			outs[OutKeys] = pulumi.String("[secret]")
+		}
 		outs.ToMapOutput().ApplyT(func(v map[string]any) error {
 			// Round-trip through JSON so values have the types --json prints.
 			b, err := json.Marshal(v)
