@@ -6,6 +6,10 @@ import (
 	"os"
 
 	"github.com/mlforge/mlforge/internal/cli"
+	"github.com/mlforge/mlforge/internal/quietterm"
 )
 
-func main() { os.Exit(cli.Main()) }
+func main() {
+	quietterm.Restore()
+	os.Exit(cli.Main())
+}
