@@ -62,13 +62,15 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-export PYTHONPATH="$tpl/src:$base" PYTHONDONTWRITEBYTECODE=1 MLFLOW_DISABLE_TELEMETRY=true DO_NOT_TRACK=1
+trap "exit 1" INT TERM
+export PYTHONPATH="$tpl/src:$base" PYTHONDONTWRITEBYTECODE=1 MLFLOW_DISABLE_TELEMETRY=true DO_NOT_TRACK=1 \
+  MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false
 
 free_port() { "$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # wait_for URL BODY: until a POST of BODY answers 200.
 wait_for() {
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 900); do
     curl -fs -o /dev/null -X POST -H 'content-type: application/json' -d "$2" "$1" && return 0
     sleep 0.2
   done
@@ -84,7 +86,7 @@ mlport=$(free_port)
   >"$tmp/mlflow-server.log" 2>&1 &
 pids+=($!)
 export MLFLOW_TRACKING_URI="http://127.0.0.1:$mlport"
-for _ in $(seq 1 300); do curl -fs -o /dev/null "$MLFLOW_TRACKING_URI/health" && break; sleep 0.2; done
+for _ in $(seq 1 900); do curl -fs -o /dev/null "$MLFLOW_TRACKING_URI/health" && break; sleep 0.2; done
 curl -fs -o /dev/null "$MLFLOW_TRACKING_URI/health" || die "the MLflow server did not start: $(tail -5 "$tmp/mlflow-server.log")"
 (cd "$tpl" && "$venv/bin/python" -m taxi_duration.train) >"$tmp/train.log" 2>&1 || die "train failed: $(tail -5 "$tmp/train.log")"
 "$venv/bin/python" "$base/train.py" "models:/taxi-duration@production" "$tmp" >&2
@@ -111,7 +113,7 @@ for w in 1 "$WORKERS"; do
 done
 port=$(free_port)
 start mlflow "http://127.0.0.1:$port/invocations" "$records" \
-  "$mlvenv/bin/mlflow" models serve -m "models:/taxi-duration@production" --env-manager local \
+  env PATH="$mlvenv/bin:$PATH" mlflow models serve -m "models:/taxi-duration@production" --env-manager local \
   --host 127.0.0.1 --port "$port"
 grep -h "fast path\|general path" "$tmp"/template-*.log | sed 's/^[^ ]* [^ ]* //' | sort -u >&2
 

@@ -76,6 +76,63 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+class Predictor:
+    """Predictor answers a /predict body: validation, scoring, metrics and
+    the prediction log, as (HTTP status, JSON bytes)."""
+
+    def __init__(self, holder: ModelHolder, predlog: PredictionLog | None):
+        self.holder, self.predlog = holder, predlog
+        self.latency = metrics.LATENCY.labels("predict")
+        self.counters = {code: metrics.REQUESTS.labels("predict", str(code)) for code in (200, 400, 413, 422, 503)}
+        self.observe_prediction = metrics.PREDICTIONS.observe
+
+    def fail(self, code: int, message: str, t0: float) -> tuple[int, bytes]:
+        """Count and time a refused request; its body names the problem."""
+        self.counters[code].inc()
+        self.latency.observe(time.perf_counter() - t0)
+        return code, json.dumps({"error": message}).encode()
+
+    def rides(self, data: object) -> list[tuple[int, int, float]]:
+        """The checked rides of a body: one ride or a list; RideError names the field."""
+        if not isinstance(data, list):
+            return [check_ride(data)]
+        if len(data) > MAX_BATCH:
+            raise TooMany(f"body: at most {MAX_BATCH} rides per request, got {len(data)}")
+        return [check_ride(r, f"[{i}].") for i, r in enumerate(data)]
+
+    def __call__(self, body: bytes, t0: float) -> tuple[int, bytes]:
+        """Answer one request body received at t0 (time.perf_counter)."""
+        current = self.holder.current
+        if current is None:
+            return self.fail(503, "no model loaded yet: run the train job (make train)", t0)
+        try:
+            data = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return self.fail(400, "body: not valid JSON", t0)
+        try:
+            rides = self.rides(data)
+        except TooMany as exc:
+            return self.fail(413, str(exc), t0)
+        except RideError as exc:
+            return self.fail(422, str(exc), t0)
+        score, version = current.scorer.predict_one, current.version
+        predlog, observe = self.predlog, self.observe_prediction
+        out = []
+        for pu, do, d in rides:
+            minutes = score(pu, do, d)
+            observe(minutes)
+            if predlog is not None:
+                predlog.record(pu, do, d, minutes, version)
+            out.append({"duration": minutes, "model_version": version})
+        self.counters[200].inc()
+        self.latency.observe(time.perf_counter() - t0)
+        return 200, json.dumps(out if isinstance(data, list) else out[0]).encode()
+
+
+class TooMany(Exception):
+    """TooMany is a batch over MAX_BATCH rides."""
+
+
 class PredictEndpoint:
     """PredictEndpoint is POST /predict as a bare ASGI app: it reads the
     body and sends the answer itself, with no Request or Response object
@@ -113,47 +170,6 @@ def _json(status: int, payload: object) -> Response:
 def create_app(source: ModelSource, predlog: PredictionLog | None, poll_seconds: float = 10.0) -> Starlette:
     """Build the ASGI app; poll_seconds <= 0 disables the background reload."""
     holder = ModelHolder(source)
-    latency = metrics.LATENCY.labels("predict")
-    counters = {code: metrics.REQUESTS.labels("predict", str(code)) for code in (200, 400, 413, 422, 503)}
-    observe_prediction = metrics.PREDICTIONS.observe
-
-    def fail(code: int, message: str, t0: float) -> tuple[int, bytes]:
-        counters[code].inc()
-        latency.observe(time.perf_counter() - t0)
-        return code, json.dumps({"error": message}).encode()
-
-    def answer(body: bytes, t0: float) -> tuple[int, bytes]:
-        current = holder.current
-        if current is None:
-            return fail(503, "no model loaded yet: run the train job (make train)", t0)
-        try:
-            data = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return fail(400, "body: not valid JSON", t0)
-        score, version = current.scorer.predict_one, current.version
-        try:
-            if isinstance(data, list):
-                if len(data) > MAX_BATCH:
-                    return fail(
-                        413,
-                        f"body: at most {MAX_BATCH} rides per request, got {len(data)}",
-                        t0,
-                    )
-                rides = [check_ride(r, f"[{i}].") for i, r in enumerate(data)]
-            else:
-                rides = [check_ride(data)]
-        except RideError as exc:
-            return fail(422, str(exc), t0)
-        out = []
-        for pu, do, d in rides:
-            minutes = score(pu, do, d)
-            observe_prediction(minutes)
-            if predlog is not None:
-                predlog.record(pu, do, d, minutes, version)
-            out.append({"duration": minutes, "model_version": version})
-        counters[200].inc()
-        latency.observe(time.perf_counter() - t0)
-        return 200, json.dumps(out if isinstance(data, list) else out[0]).encode()
 
     async def health(request: Request) -> Response:
         current = holder.current
@@ -205,7 +221,7 @@ def create_app(source: ModelSource, predlog: PredictionLog | None, poll_seconds:
 
     app = Starlette(
         routes=[
-            Route("/predict", PredictEndpoint(answer), methods=["POST"]),
+            Route("/predict", PredictEndpoint(Predictor(holder, predlog)), methods=["POST"]),
             Route("/health", health),
             Route("/live", live),
             Route("/metrics", metrics_page),
