@@ -16,6 +16,7 @@
 #
 #   bench/serve-load.sh                         # 10 s per run, 1 8 16 64 connections
 #   DURATION=30s CONCURRENCY="8 64" bench/serve-load.sh
+#   BEFORE=main bench/serve-load.sh             # also the template's server as of that git ref
 #
 # Request formats: the template and the course take the ride itself,
 # {"PULocationID": 10, "DOLocationID": 50, "trip_distance": 40};
@@ -111,6 +112,16 @@ for w in 1 "$WORKERS"; do
     env HOST=127.0.0.1 PORT="$port" SERVE_WORKERS="$w" PREDICTIONS_DIR="$tmp/predictions-$w" \
     "$venv/bin/python" -m taxi_duration.serve
 done
+if [ -n "${BEFORE:-}" ]; then
+  mkdir -p "$tmp/before"
+  git archive "$BEFORE" templates/taxi-duration/src | tar -x -C "$tmp/before"
+  port=$(free_port)
+  # its own entry point's settings, as uvicorn flags (it bound 0.0.0.0 only)
+  start before-1 "http://127.0.0.1:$port/predict" "$ride" \
+    env PYTHONPATH="$tmp/before/templates/taxi-duration/src:$base" PREDICTIONS_DIR="$tmp/predictions-before" \
+    "$venv/bin/uvicorn" --factory taxi_duration.serve:app_from_env --host 127.0.0.1 --port "$port" --workers 1 \
+    --no-access-log
+fi
 port=$(free_port)
 start mlflow "http://127.0.0.1:$port/invocations" "$records" \
   env PATH="$mlvenv/bin:$PATH" mlflow models serve -m "models:/taxi-duration@production" --env-manager local \
@@ -161,7 +172,7 @@ for line in open(sys.argv[1]):
     runs[int(c)][name] = (float(rps), ms(p99))
 for c, servers in sorted(runs.items()):
     for name, (rps, p99) in sorted(servers.items()):
-        if not name.startswith("template"):
+        if name in ("course", "mlflow"):
             continue
         for other in ("course", "mlflow"):
             o_rps, o_p99 = servers[other]
