@@ -1,18 +1,18 @@
-"""Fits the model on the template's sample once and writes it in both
-shapes: the pipeline the template serves and the course's (dv, model)
-pair. Both predict the same durations."""
+"""Writes the registered model in the course's shape: the fitted
+DictVectorizer and LinearRegression of the template's pipeline, pickled as
+the (dv, model) pair the course's server loads, so both serve the same
+model.
+
+    python train.py MODEL_URI OUT_DIR     # MODEL_URI: models:/taxi-duration@production
+"""
 
 import pickle
 import sys
 
-from taxi_duration.features import RIDE_FIELDS, TARGET, read_trips
-from taxi_duration.model import build_pipeline
+import mlflow.sklearn
 
-train_file, out_dir = sys.argv[1], sys.argv[2]
-trips = read_trips(train_file)
-pipeline = build_pipeline().fit(trips[list(RIDE_FIELDS)], trips[TARGET])
-with open(f"{out_dir}/pipeline.pkl", "wb") as f:
-    pickle.dump(pipeline, f)
+model_uri, out_dir = sys.argv[1], sys.argv[2]
+pipeline = mlflow.sklearn.load_model(model_uri)
 with open(f"{out_dir}/lin_reg.bin", "wb") as f:
     pickle.dump((pipeline.named_steps["dv"], pipeline.named_steps["lr"]), f)
-print(f"trained on {len(trips)} trips")
+print(f"wrote the course's (dv, model) pair of {model_uri}")

@@ -158,3 +158,55 @@ def test_forget_dead_workers(tmp_path, monkeypatch):
     (tmp_path / f"gauge_livemin_{os.getpid()}.db").write_bytes(b"")
     metrics.forget_dead_workers()
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"gauge_livemin_{os.getpid()}.db"]
+
+
+def test_a_second_layout_is_served_on_the_fast_path(trips, caplog):
+    """A model of train's other layout (one-hot zones, scaled distance,
+    Ridge) loads on the fast path and answers what the general path does."""
+    import logging
+
+    import pandas as pd
+
+    from taxi_duration.features import RIDE_FIELDS, TARGET
+    from taxi_duration.model import Scorer, build_pipeline
+
+    zones = build_pipeline("zones").fit(trips[list(RIDE_FIELDS)], trips[TARGET])
+    app = create_app(FakeSource(zones, "7"), None, poll_seconds=0)
+    with caplog.at_level(logging.INFO, logger="taxi_duration.serve"):
+        app.state.holder.refresh()
+    assert "version 7 on the fast path (ColumnTransformer -> Ridge" in caplog.text
+    general = Scorer(zones)
+    general._score = None  # the DataFrame path, as for a model the fast path cannot read
+    rides = [tuple(r) for r in trips[list(RIDE_FIELDS)].head(20).itertuples(index=False)] + [(999, 998, 2.0)]
+    body = [dict(zip(RIDE_FIELDS, r, strict=True)) for r in rides]
+    with TestClient(app) as client:
+        assert client.get("/health").json()["fast_path"] is True
+        got = [row["duration"] for row in client.post("/predict", json=body).json()]
+    assert got == pytest.approx(general.predict_many(rides), rel=1e-9, abs=1e-9)
+    assert got == pytest.approx(list(zones.predict(pd.DataFrame(rides, columns=list(RIDE_FIELDS)))))
+
+
+def test_a_model_it_cannot_read_is_served_on_the_general_path(trips, caplog):
+    import logging
+
+    from sklearn.pipeline import Pipeline
+    from sklearn.tree import DecisionTreeRegressor
+
+    from taxi_duration.features import RIDE_FIELDS, TARGET
+    from taxi_duration.model import build_pipeline
+
+    steps = [*build_pipeline("zones").steps[:-1], ("tree", DecisionTreeRegressor(max_depth=3))]
+    tree = Pipeline(steps).fit(trips[list(RIDE_FIELDS)], trips[TARGET])
+    app = create_app(FakeSource(tree, "8"), None, poll_seconds=0)
+    with caplog.at_level(logging.INFO, logger="taxi_duration.serve"):
+        app.state.holder.refresh()
+    assert "on the general path" in caplog.text and "DecisionTreeRegressor" in caplog.text
+    with TestClient(app) as client:
+        assert client.get("/health").json()["fast_path"] is False
+        resp = client.post("/predict", json=RIDE)
+    assert resp.status_code == 200 and resp.json()["duration"] > 0
+
+
+def test_predict_refuses_other_methods(served):
+    client, *_ = served
+    assert client.get("/predict").status_code == 405

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from taxi_duration.features import RIDE_FIELDS, read_trips
-from taxi_duration.model import Scorer, rmse
+from taxi_duration.model import LAYOUTS, Scorer, rmse
 from taxi_duration.registry import promote_if_better
 from taxi_duration.train import fit
 
@@ -35,6 +35,26 @@ def test_scorer_fast_path_matches_sklearn(fitted, trips):
     assert scorer.predict_one(999, 998, 2.0) == pytest.approx(
         float(fitted.predict(pd.DataFrame([{"PULocationID": 999, "DOLocationID": 998, "trip_distance": 2.0}]))[0])
     )
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_every_layout_takes_the_fast_path(layout, trips_files):
+    """Whatever MODEL_LAYOUT train fits, the scorer evaluates it without
+    sklearn and predicts what the pipeline's own predict does."""
+    train, val = read_trips(trips_files[0]), read_trips(trips_files[1])
+    model, _ = fit(train, val, layout)
+    scorer = Scorer(model)
+    assert scorer.fast, scorer.path
+    rides = [tuple(r) for r in val[list(RIDE_FIELDS)].itertuples(index=False)]
+    rides += [(999, 998, 2.0), (1, 1, 0.0), (265, 264, 1000.0)]  # unseen zones, the range's ends
+    frame = pd.DataFrame(rides, columns=list(RIDE_FIELDS))
+    want = [float(x) for x in model.predict(frame)]
+    assert scorer.predict_many(rides) == pytest.approx(want, rel=1e-9, abs=1e-9)
+
+
+def test_fit_refuses_an_unknown_layout(trips):
+    with pytest.raises(ValueError, match="MODEL_LAYOUT"):
+        fit(trips, trips, "forest")
 
 
 def test_scorer_falls_back_to_predict():

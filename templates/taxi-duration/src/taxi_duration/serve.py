@@ -1,8 +1,8 @@
 """The model server: POST /predict, GET /health, GET /live, GET /metrics.
 
-Run it with `python -m taxi_duration.serve` (uvicorn on PORT, default 9696,
-SERVE_WORKERS processes). It loads models:/taxi-duration@production and
-polls the registry every MODEL_POLL_SECONDS, switching to a newly promoted
+Run it with `python -m taxi_duration.serve` (uvicorn on HOST:PORT, default
+0.0.0.0:9696 inside the container, SERVE_WORKERS processes). It loads
+models:/taxi-duration@production and polls the registry every MODEL_POLL_SECONDS, switching to a newly promoted
 version without a restart.
 """
 
@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
@@ -54,12 +56,111 @@ class ModelHolder:
         if version is None or (self.current and self.current.version == version):
             return False
         loaded = self.source.load(version)
-        self.current = Current(version=loaded.version, scorer=Scorer(loaded.model))
+        scorer = Scorer(loaded.model)
+        self.current = Current(version=loaded.version, scorer=scorer)
         metrics.MODEL_LOADED.set(1)
         with contextlib.suppress(ValueError):
             metrics.MODEL_VERSION.set(float(loaded.version))
-        log.info("serving model version %s", loaded.version)
+        log.info("serving model version %s on the %s", loaded.version, scorer.path)
+        settle_heap()
         return True
+
+
+def settle_heap() -> None:
+    """Collect what the previous model left and move everything alive now
+    (the modules, the model) out of the collector's reach: a full
+    collection then walks only what requests allocate, instead of pausing
+    every request for the whole heap of mlflow, pandas and scikit-learn."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
+class Predictor:
+    """Predictor answers a /predict body: validation, scoring, metrics and
+    the prediction log, as (HTTP status, JSON bytes)."""
+
+    def __init__(self, holder: ModelHolder, predlog: PredictionLog | None):
+        self.holder, self.predlog = holder, predlog
+        self.latency = metrics.LATENCY.labels("predict")
+        self.counters = {code: metrics.REQUESTS.labels("predict", str(code)) for code in (200, 400, 413, 422, 503)}
+        self.observe_prediction = metrics.PREDICTIONS.observe
+
+    def fail(self, code: int, message: str, t0: float) -> tuple[int, bytes]:
+        """Count and time a refused request; its body names the problem."""
+        self.counters[code].inc()
+        self.latency.observe(time.perf_counter() - t0)
+        return code, json.dumps({"error": message}).encode()
+
+    def rides(self, data: object) -> list[tuple[int, int, float]]:
+        """The checked rides of a body: one ride or a list; RideError names the field."""
+        if not isinstance(data, list):
+            return [check_ride(data)]
+        if len(data) > MAX_BATCH:
+            raise TooMany(f"body: at most {MAX_BATCH} rides per request, got {len(data)}")
+        return [check_ride(r, f"[{i}].") for i, r in enumerate(data)]
+
+    def __call__(self, body: bytes, t0: float) -> tuple[int, bytes]:
+        """Answer one request body received at t0 (time.perf_counter)."""
+        current = self.holder.current
+        if current is None:
+            return self.fail(503, "no model loaded yet: run the train job (make train)", t0)
+        try:
+            data = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return self.fail(400, "body: not valid JSON", t0)
+        try:
+            rides = self.rides(data)
+        except TooMany as exc:
+            return self.fail(413, str(exc), t0)
+        except RideError as exc:
+            return self.fail(422, str(exc), t0)
+        score, version = current.scorer.predict_one, current.version
+        predlog, observe = self.predlog, self.observe_prediction
+        out = []
+        for pu, do, d in rides:
+            minutes = score(pu, do, d)
+            observe(minutes)
+            if predlog is not None:
+                predlog.record(pu, do, d, minutes, version)
+            out.append({"duration": minutes, "model_version": version})
+        self.counters[200].inc()
+        self.latency.observe(time.perf_counter() - t0)
+        return 200, json.dumps(out if isinstance(data, list) else out[0]).encode()
+
+
+class TooMany(Exception):
+    """TooMany is a batch over MAX_BATCH rides."""
+
+
+class PredictEndpoint:
+    """PredictEndpoint is POST /predict as a bare ASGI app: it reads the
+    body and sends the answer itself, with no Request or Response object
+    per call (the route's share of the server's time, kept small)."""
+
+    def __init__(self, answer: Callable[[bytes, float], tuple[int, bytes]]):
+        self.answer = answer
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        """Answer one request."""
+        t0 = time.perf_counter()
+        chunks = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        status, payload = self.answer(b"".join(chunks), t0)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(payload))],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
 
 
 def _json(status: int, payload: object) -> Response:
@@ -69,48 +170,6 @@ def _json(status: int, payload: object) -> Response:
 def create_app(source: ModelSource, predlog: PredictionLog | None, poll_seconds: float = 10.0) -> Starlette:
     """Build the ASGI app; poll_seconds <= 0 disables the background reload."""
     holder = ModelHolder(source)
-    latency = metrics.LATENCY.labels("predict")
-    counters = {code: metrics.REQUESTS.labels("predict", str(code)) for code in (200, 400, 413, 422, 503)}
-    observe_prediction = metrics.PREDICTIONS.observe
-
-    def fail(code: int, message: str, t0: float) -> Response:
-        counters[code].inc()
-        latency.observe(time.perf_counter() - t0)
-        return _json(code, {"error": message})
-
-    async def predict(request: Request) -> Response:
-        t0 = time.perf_counter()
-        current = holder.current
-        if current is None:
-            return fail(503, "no model loaded yet: run the train job (make train)", t0)
-        try:
-            data = json.loads(await request.body())
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return fail(400, "body: not valid JSON", t0)
-        score, version = current.scorer.predict_one, current.version
-        try:
-            if isinstance(data, list):
-                if len(data) > MAX_BATCH:
-                    return fail(
-                        413,
-                        f"body: at most {MAX_BATCH} rides per request, got {len(data)}",
-                        t0,
-                    )
-                rides = [check_ride(r, f"[{i}].") for i, r in enumerate(data)]
-            else:
-                rides = [check_ride(data)]
-        except RideError as exc:
-            return fail(422, str(exc), t0)
-        out = []
-        for pu, do, d in rides:
-            minutes = score(pu, do, d)
-            observe_prediction(minutes)
-            if predlog is not None:
-                predlog.record(pu, do, d, minutes, version)
-            out.append({"duration": minutes, "model_version": version})
-        counters[200].inc()
-        latency.observe(time.perf_counter() - t0)
-        return _json(200, out if isinstance(data, list) else out[0])
 
     async def health(request: Request) -> Response:
         current = holder.current
@@ -162,7 +221,7 @@ def create_app(source: ModelSource, predlog: PredictionLog | None, poll_seconds:
 
     app = Starlette(
         routes=[
-            Route("/predict", predict, methods=["POST"]),
+            Route("/predict", PredictEndpoint(Predictor(holder, predlog)), methods=["POST"]),
             Route("/health", health),
             Route("/live", live),
             Route("/metrics", metrics_page),
@@ -197,10 +256,15 @@ def main() -> None:
     uvicorn.run(
         "taxi_duration.serve:app_from_env",
         factory=True,
-        host="0.0.0.0",
+        host=s.host,
         port=s.port,
         workers=s.workers,
         access_log=False,
+        # uvloop's event loop and httptools' parser (both in uvicorn[standard]
+        # and pinned in the lock), named so a missing one fails loudly
+        # instead of falling back to the slower pure-Python pair.
+        loop="uvloop",
+        http="httptools",
         # Workers import mlflow and scikit-learn before answering the
         # supervisor's first ping: give slow machines time.
         timeout_worker_healthcheck=60,

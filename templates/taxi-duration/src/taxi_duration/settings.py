@@ -37,6 +37,7 @@ class Settings:
     tracking_uri: str = field(default_factory=lambda: _env("MLFLOW_TRACKING_URI", "http://localhost:5000"))
     model_name: str = field(default_factory=lambda: _env("MODEL_NAME", MODEL_NAME))
     model_alias: str = field(default_factory=lambda: _env("MODEL_ALIAS", PRODUCTION_ALIAS))
+    model_layout: str = field(default_factory=lambda: _env("MODEL_LAYOUT", "pu-do"))
     experiment: str = field(default_factory=lambda: _env("MLFLOW_EXPERIMENT", "taxi-duration"))
     train_data: Path = field(
         default_factory=lambda: Path(_env("TRAIN_DATA", "data/sample/green_tripdata_2024-01.parquet"))
@@ -51,6 +52,7 @@ class Settings:
     monitor_window_hours: float = field(default_factory=lambda: _float("MONITOR_WINDOW_HOURS", 24.0))
     monitor_min_rows: int = field(default_factory=lambda: _int("MONITOR_MIN_ROWS", 100))
     reference_rows: int = field(default_factory=lambda: _int("REFERENCE_ROWS", 5000))
+    host: str = field(default_factory=lambda: _env("HOST", "0.0.0.0"))
     port: int = field(default_factory=lambda: _int("PORT", 9696))
     workers: int = field(default_factory=lambda: _int("SERVE_WORKERS", 1))
     monitor_interval: str = field(default_factory=lambda: _env("MONITOR_INTERVAL", "1h"))

@@ -20,7 +20,7 @@ from mlflow.models import infer_signature
 
 from taxi_duration import links
 from taxi_duration.features import RIDE_FIELDS, TARGET, read_trips
-from taxi_duration.model import build_pipeline, rmse
+from taxi_duration.model import DEFAULT_LAYOUT, LAYOUTS, build_pipeline, rmse
 from taxi_duration.registry import Decision, promote_if_better
 from taxi_duration.settings import Settings
 
@@ -29,13 +29,13 @@ EXAMPLE = pd.DataFrame([{"PULocationID": 10, "DOLocationID": 50, "trip_distance"
 REFERENCE = "reference/rides.parquet"  # a sample of the training rides, logged on every run
 
 
-def fit(train: pd.DataFrame, val: pd.DataFrame):
-    """Fit the pipeline on train and return it with its validation RMSE."""
+def fit(train: pd.DataFrame, val: pd.DataFrame, layout: str = DEFAULT_LAYOUT):
+    """Fit the pipeline (one of model.LAYOUTS) on train and return it with its validation RMSE."""
     if train.empty:
         raise ValueError("training data: no trips left after filtering durations to 1-60 minutes")
     if val.empty:
         raise ValueError("validation data: no trips left after filtering durations to 1-60 minutes")
-    pipeline = build_pipeline()
+    pipeline = build_pipeline(layout)
     pipeline.fit(train[list(RIDE_FIELDS)], train[TARGET])
     return pipeline, rmse(val[TARGET], pipeline.predict(val[list(RIDE_FIELDS)]))
 
@@ -62,18 +62,22 @@ def track(s: Settings, train: pd.DataFrame, val: pd.DataFrame, params: dict, mar
     mlflow.set_tracking_uri(s.tracking_uri)
     mlflow.set_experiment(s.experiment)
     client = mlflow.MlflowClient(tracking_uri=s.tracking_uri)
+    if s.model_layout not in LAYOUTS:
+        raise ValueError(f"MODEL_LAYOUT: {s.model_layout!r} is not one of {', '.join(LAYOUTS)}")
+    model, features = LAYOUTS[s.model_layout]
     with mlflow.start_run() as active:
         mlflow.log_params(
             {
-                "model": "DictVectorizer+LinearRegression",
-                "features": "PU_DO,trip_distance",
+                "model": model,
+                "features": features,
+                "layout": s.model_layout,
                 "train_rows": len(train),
                 "val_rows": len(val),
                 "min_improvement": margin,
                 **params,
             }
         )
-        pipeline, val_rmse = fit(train, val)
+        pipeline, val_rmse = fit(train, val, s.model_layout)
         train_rmse = rmse(train[TARGET], pipeline.predict(train[list(RIDE_FIELDS)]))
         mlflow.log_metrics({"val_rmse": val_rmse, "train_rmse": train_rmse})
         log_reference(train, s.reference_rows)
