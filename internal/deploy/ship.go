@@ -46,7 +46,8 @@ func (s ship) Run(ctx context.Context, r pipeline.Reporter) error {
 		s.res.Shipped = append(append(s.res.Shipped, push.Pushed...), push.Pulled...)
 		built = nil
 	}
-	copyOver := &remote.ShipImages{Local: local, Remote: host, Refs: built, Pull: pull}
+	copyOver := &remote.ShipImages{Local: local, Remote: host, Host: s.conn.Client, Address: s.conn.Client.Address(),
+		Refs: built, Pull: pull}
 	if err := copyOver.Run(ctx, r); err != nil {
 		return err
 	}
