@@ -41,7 +41,7 @@ func sharedBaseImages(t *testing.T, names ...string) []string {
 	return refs
 }
 
-func engines(t *testing.T, c *sshx.Client) (local, host *stack.MobyEngine) {
+func engines(t testing.TB, c *sshx.Client) (local, host *stack.MobyEngine) {
 	t.Helper()
 	local, err := stack.NewEngine()
 	if err != nil {
