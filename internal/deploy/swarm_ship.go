@@ -89,12 +89,12 @@ func (s shipToNodes) shipTo(ctx context.Context, i int, refs, pull []string, r p
 	return again, err
 }
 
-// shipStep ships refs (and pull) to the host of conn. Each node takes two
-// images at once: the nodes all ship at the same time, and this machine
-// saves every image it sends.
+// shipStep ships refs (and pull) to the host of conn, one image at a time:
+// the nodes already all ship at once, and this machine saves and
+// compresses every image it sends to each of them.
 func (s shipToNodes) shipStep(conn *remote.Conn, refs, pull []string) *remote.ShipImages {
 	return &remote.ShipImages{Local: s.docker.Client(), Remote: conn.Engine.Client(), Host: conn.Client,
-		Address: conn.Client.Address(), Refs: refs, Pull: pull, Parallel: 2}
+		Address: conn.Client.Address(), Refs: refs, Pull: pull, Parallel: 1}
 }
 
 // tagBuilt tags every built image the stack runs with its ID.
