@@ -8,7 +8,8 @@
 #
 # Without arguments it ships the taxi-duration images built here by
 # `mlforge up` (PROJECT-serve, -jobs, -mlflow), or, when there are none,
-# three large local images that share a base layer.
+# three large local images that share a base layer. MLFORGE_SHIP_WAYS
+# picks ways ("serial-gzip serial-none parallel-zstd", the default).
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$repo" || exit 1

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,8 @@ import (
 // (space-separated, present here) to one fresh Docker 26 test host, once
 // per way of shipping, emptying the host's images in between: today's
 // (gzip, one image after another), no compression one after another, and
-// zstd three at once. It reports the bytes sent per run (wire-B/op).
+// zstd three at once (MLFORGE_SHIP_WAYS names some of them to run only
+// those). It reports the bytes sent per run (wire-B/op).
 //
 //	MLFORGE_SHIP_IMAGES="a:latest b:latest" go test -run '^$' -bench ShipImages -benchtime 1x ./internal/remote
 func BenchmarkShipImages(b *testing.B) {
@@ -31,7 +33,11 @@ func BenchmarkShipImages(b *testing.B) {
 		codec    Codec
 		parallel int
 	}{{"serial-gzip", Gzip, 1}, {"serial-none", Plain, 1}, {"parallel-zstd", Zstd, 3}}
+	only := strings.Fields(os.Getenv("MLFORGE_SHIP_WAYS"))
 	for _, w := range ways {
+		if len(only) > 0 && !slices.Contains(only, w.name) {
+			continue
+		}
 		b.Run(w.name, func(b *testing.B) {
 			var bytes int64
 			for range b.N {
