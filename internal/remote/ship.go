@@ -201,7 +201,7 @@ func (s *ShipImages) shipOne(ctx context.Context, ref string, claims *layerClaim
 		return fmt.Errorf("reading the saved %s: %w", ref, err)
 	}
 	err = s.send(ctx, tmp, files, claims)
-	if err != nil && brokenStream(err) && ctx.Err() == nil {
+	if err != nil && BrokenStream(err) && ctx.Err() == nil {
 		r.Println(fmt.Sprintf("shipping %s to %s: the stream broke (%v); sending it again", ref, s.host(), err))
 		err = s.send(ctx, tmp, files, claims)
 	}
@@ -258,9 +258,9 @@ func (s *ShipImages) send(ctx context.Context, tmp *os.File, files map[string][]
 	return err
 }
 
-// brokenStream reports whether err is a connection or stream that ended
+// BrokenStream reports whether err is a connection or stream that ended
 // early, worth one more try, rather than an answer from the engine.
-func brokenStream(err error) bool {
+func BrokenStream(err error) bool {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
 		return true
 	}

@@ -171,11 +171,11 @@ func TestOmittedRepeatedLayer(t *testing.T) {
 func TestBrokenStream(t *testing.T) {
 	for _, err := range []error{io.EOF, io.ErrUnexpectedEOF, errors.New("error during connect: Post \"http://x/images/load\": EOF"),
 		errors.New("write unix: broken pipe")} {
-		if !brokenStream(err) {
+		if !BrokenStream(err) {
 			t.Errorf("%v: not a broken stream", err)
 		}
 	}
-	if brokenStream(errors.New("no space left on device")) {
+	if BrokenStream(errors.New("no space left on device")) {
 		t.Error("an engine's answer was taken for a broken stream")
 	}
 }
