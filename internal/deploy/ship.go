@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sort"
 
@@ -46,13 +47,27 @@ func (s ship) Run(ctx context.Context, r pipeline.Reporter) error {
 		s.res.Shipped = append(append(s.res.Shipped, push.Pushed...), push.Pulled...)
 		built = nil
 	}
-	copyOver := &remote.ShipImages{Local: local, Remote: host, Refs: built, Pull: pull}
-	if err := copyOver.Run(ctx, r); err != nil {
-		return err
+	err := s.copyOver(ctx, built, pull, r)
+	if err != nil && remote.BrokenStream(err) && ctx.Err() == nil {
+		// The connection itself dropped (a loaded host can drop one in
+		// the middle of an image): connect again and resume; images
+		// already there are skipped.
+		r.Println(fmt.Sprintf("%v; connecting again to resume", err))
+		if cerr := s.conn.Reconnect(ctx, s.hostOptions(), s.t.Config); cerr != nil {
+			return fmt.Errorf("%w (connecting again: %v)", err, cerr)
+		}
+		err = s.copyOver(ctx, built, pull, r)
 	}
-	s.res.Shipped = append(s.res.Shipped, copyOver.Shipped...)
-	s.res.ShippedBytes += copyOver.Bytes
-	return nil
+	return err
+}
+
+func (s ship) copyOver(ctx context.Context, built, pull []string, r pipeline.Reporter) error {
+	step := &remote.ShipImages{Local: s.docker.Client(), Remote: s.conn.Engine.Client(), Host: s.conn.Client,
+		Address: s.conn.Client.Address(), Refs: built, Pull: pull}
+	err := step.Run(ctx, r)
+	s.res.Shipped = append(s.res.Shipped, step.Shipped...)
+	s.res.ShippedBytes += step.Bytes
+	return err
 }
 
 // imagesToShip splits the images of the services that run on the host

@@ -70,7 +70,7 @@ func (s shipToNodes) Run(ctx context.Context, r pipeline.Reporter) error {
 // loaded host can drop one in the middle of an image) is opened again
 // and the shipping resumed once: images already there are skipped.
 func (s shipToNodes) shipTo(ctx context.Context, i int, refs, pull []string, r pipeline.Reporter) (*remote.ShipImages, error) {
-	step := &remote.ShipImages{Local: s.docker.Client(), Remote: s.conns[i].Engine.Client(), Refs: refs, Pull: pull}
+	step := s.shipStep(s.conns[i], refs, pull)
 	err := step.Run(ctx, r)
 	if err == nil || ctx.Err() != nil {
 		return step, err
@@ -82,11 +82,19 @@ func (s shipToNodes) shipTo(ctx context.Context, i int, refs, pull []string, r p
 	}
 	s.conns[i].Close()
 	s.conns[i] = conn
-	again := &remote.ShipImages{Local: s.docker.Client(), Remote: conn.Engine.Client(), Refs: refs, Pull: pull}
+	again := s.shipStep(conn, refs, pull)
 	err = again.Run(ctx, r)
 	again.Shipped = append(step.Shipped, again.Shipped...)
 	again.Bytes += step.Bytes
 	return again, err
+}
+
+// shipStep ships refs (and pull) to the host of conn, one image at a time:
+// the nodes already all ship at once, and this machine saves and
+// compresses every image it sends to each of them.
+func (s shipToNodes) shipStep(conn *remote.Conn, refs, pull []string) *remote.ShipImages {
+	return &remote.ShipImages{Local: s.docker.Client(), Remote: conn.Engine.Client(), Host: conn.Client,
+		Address: conn.Client.Address(), Refs: refs, Pull: pull, Parallel: 1}
 }
 
 // tagBuilt tags every built image the stack runs with its ID.

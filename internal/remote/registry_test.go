@@ -29,7 +29,7 @@ func (quiet) Println(string) {}
 
 // connectHost starts a fresh test host, bootstraps Docker on it and
 // returns a connection.
-func connectHost(t *testing.T) *sshx.Client {
+func connectHost(t testing.TB) *sshx.Client {
 	t.Helper()
 	host := sshtest.Start(t, sshtest.Trixie)
 	ctx := context.Background()

@@ -11,36 +11,95 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
+	"sync"
+	"syscall"
 
-	"github.com/klauspost/compress/gzip"
 	"github.com/moby/moby/client"
 
 	"github.com/mlforge/mlforge/internal/pipeline"
 )
 
 // ShipImages copies images from this machine's engine to the host's,
-// image by image, skipping those the host already has and, inside an
-// image, the layers the host already has: a one-line code change ships one
-// small layer, not the whole image.
+// skipping those the host already has and, inside an image, the layers
+// the host already has: a one-line code change ships one small layer, not
+// the whole image. Images ship several at once, compressed with the best
+// codec the host reads (ProbeCodec), and a layer two of them share
+// travels once: the second waits for the first to bring it.
 type ShipImages struct {
 	Local, Remote *client.Client
+	// Host runs commands on the host (its SSH connection): with it, an
+	// engine too old to read zstd still gets zstd, through the host's
+	// zstd when installed. Optional.
+	Host Runner
+	// Address names the host in messages.
+	Address string
 	// Refs are the images this machine built: always shipped when the
 	// host's differ.
 	Refs []string
 	// Pull are the stack's other images: the host pulls them itself, and
 	// they are shipped from here only when it cannot (no registry).
 	Pull []string
+	// Codec is how the layers travel; empty: ProbeCodec decides.
+	Codec Codec
+	// Parallel is how many images ship at once; 0: 3.
+	Parallel int
 
 	Shipped, Skipped []string
 	Bytes            int64 // compressed bytes sent
+
+	mu sync.Mutex
 }
 
 func (s *ShipImages) String() string { return "ship images" }
 
 // Run implements pipeline.Step.
 func (s *ShipImages) Run(ctx context.Context, r pipeline.Reporter) error {
-	var hostChains map[string]bool
+	refs, err := s.pullOrShip(ctx, r)
+	if err != nil {
+		return err
+	}
+	todo, err := s.missing(ctx, refs)
+	if err != nil || len(todo) == 0 {
+		r.Update(fmt.Sprintf("%d already there", len(s.Skipped)))
+		return err
+	}
+	if s.Codec == "" {
+		if s.Codec, err = ProbeCodec(ctx, s.Remote, s.Host); err != nil {
+			return fmt.Errorf("%s: %w", s.host(), err)
+		}
+	}
+	hostChains, err := s.chains(ctx)
+	if err != nil {
+		return err
+	}
+	claims := newLayerClaims(hostChains)
+	rep := &lockedReporter{r: r}
+	parallelism := s.Parallel
+	if parallelism <= 0 {
+		parallelism = 3
+	}
+	err = parallel(ctx, len(todo), parallelism, func(i int) error {
+		return s.shipOne(ctx, todo[i], claims, rep)
+	})
+	if err != nil {
+		return err
+	}
+	r.Update(fmt.Sprintf("%d shipped (%s, %s), %d already there", len(s.Shipped), human(s.Bytes), s.Codec, len(s.Skipped)))
+	return nil
+}
+
+func (s *ShipImages) host() string {
+	if s.Address != "" {
+		return s.Address
+	}
+	return "the host"
+}
+
+// pullOrShip has the host pull the images it can and returns those to
+// ship: the built ones, and the others the host could not pull.
+func (s *ShipImages) pullOrShip(ctx context.Context, r pipeline.Reporter) ([]string, error) {
 	refs := append([]string(nil), s.Refs...)
 	for _, ref := range s.Pull {
 		if _, err := s.Remote.ImageInspect(ctx, ref); err == nil {
@@ -52,38 +111,33 @@ func (s *ShipImages) Run(ctx context.Context, r pipeline.Reporter) error {
 			s.Skipped = append(s.Skipped, ref)
 			continue
 		} else if _, lerr := s.Local.ImageInspect(ctx, ref); lerr != nil {
-			return fmt.Errorf("image %s: the host cannot pull it (%v) and this machine does not have it", ref, err)
+			return nil, fmt.Errorf("image %s: %s cannot pull it (%v) and this machine does not have it", ref, s.host(), err)
 		}
 		refs = append(refs, ref)
 	}
+	return refs, nil
+}
+
+// missing returns the images whose version here the host lacks.
+func (s *ShipImages) missing(ctx context.Context, refs []string) ([]string, error) {
+	var todo []string
 	for _, ref := range refs {
 		local, err := s.Local.ImageInspect(ctx, ref)
 		if err != nil {
-			return fmt.Errorf("image %s is not on this machine: %w", ref, err)
+			return nil, fmt.Errorf("image %s is not on this machine: %w", ref, err)
 		}
-		if remote, err := s.Remote.ImageInspect(ctx, ref); err == nil && remote.ID == local.ID {
+		if s.current(ctx, ref, local.ID) {
 			s.Skipped = append(s.Skipped, ref)
 			continue
 		}
-		if hostChains == nil {
-			if hostChains, err = s.chains(ctx); err != nil {
-				return err
-			}
-		}
-		r.Update("shipping " + ref)
-		n, err := s.ship(ctx, ref, hostChains)
-		if err != nil {
-			return fmt.Errorf("shipping %s: %w", ref, err)
-		}
-		s.Bytes += n
-		s.Shipped = append(s.Shipped, ref)
-		// Later images reuse the layers this one brought.
-		for _, c := range chainIDs(local.RootFS.Layers) {
-			hostChains[c] = true
-		}
+		todo = append(todo, ref)
 	}
-	r.Update(fmt.Sprintf("%d shipped (%s), %d already there", len(s.Shipped), human(s.Bytes), len(s.Skipped)))
-	return nil
+	return todo, nil
+}
+
+func (s *ShipImages) current(ctx context.Context, ref, id string) bool {
+	remote, err := s.Remote.ImageInspect(ctx, ref)
+	return err == nil && remote.ID == id
 }
 
 func (s *ShipImages) pull(ctx context.Context, ref string) error {
@@ -99,7 +153,7 @@ func (s *ShipImages) pull(ctx context.Context, ref string) error {
 func (s *ShipImages) chains(ctx context.Context) (map[string]bool, error) {
 	list, err := s.Remote.ImageList(ctx, client.ImageListOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("listing the host's images: %w", err)
+		return nil, fmt.Errorf("listing the images on %s: %w", s.host(), err)
 	}
 	out := map[string]bool{}
 	for _, img := range list.Items {
@@ -129,42 +183,94 @@ func chainIDs(diffIDs []string) []string {
 	return out
 }
 
-// ship saves ref to a temporary file, then streams it gzipped to the
-// host's engine without the layers the host has (docker load reads a layer
-// file only when the layer is missing).
-func (s *ShipImages) ship(ctx context.Context, ref string, hostChains map[string]bool) (int64, error) {
+// shipOne saves ref here and loads it on the host without the layers the
+// host has or another image is bringing. A stream broken on the way (a
+// loaded host or SSH connection can drop one) is tried once more.
+func (s *ShipImages) shipOne(ctx context.Context, ref string, claims *layerClaims, r pipeline.Reporter) error {
+	r.Update("shipping " + ref)
+	tmp, err := s.save(ctx, ref)
+	if tmp != nil {
+		defer os.Remove(tmp.Name())
+		defer tmp.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("saving %s on this machine: %w", ref, err)
+	}
+	files, err := layerFiles(tmp)
+	if err != nil {
+		return fmt.Errorf("reading the saved %s: %w", ref, err)
+	}
+	err = s.send(ctx, tmp, files, claims)
+	if err != nil && BrokenStream(err) && ctx.Err() == nil {
+		r.Println(fmt.Sprintf("shipping %s to %s: the stream broke (%v); sending it again", ref, s.host(), err))
+		err = s.send(ctx, tmp, files, claims)
+	}
+	if err != nil {
+		return fmt.Errorf("shipping %s to %s: %w", ref, s.host(), err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Shipped = append(s.Shipped, ref)
+	r.Update(fmt.Sprintf("shipped %s (%s so far)", ref, human(s.Bytes)))
+	return nil
+}
+
+// save writes `docker save ref` to a temporary file.
+func (s *ShipImages) save(ctx context.Context, ref string) (*os.File, error) {
 	tmp, err := os.CreateTemp("", "mlforge-image-*.tar")
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
 	saved, err := s.Local.ImageSave(ctx, []string{ref})
 	if err != nil {
-		return 0, err
+		return tmp, err
 	}
+	defer saved.Close()
 	_, err = io.Copy(tmp, saved)
-	saved.Close()
+	return tmp, err
+}
+
+// send streams the saved image to the host's engine, compressed, without
+// the layer files whose chains the host has.
+func (s *ShipImages) send(ctx context.Context, tmp *os.File, files map[string][]string, claims *layerClaims) error {
+	have, release, err := claims.acquire(ctx, allChains(files))
 	if err != nil {
-		return 0, err
+		return err
 	}
-	omit, err := omittedLayers(tmp, hostChains)
-	if err != nil {
-		return 0, err
-	}
+	omit := omitted(files, have)
 	pr, pw := io.Pipe()
 	counter := &countingWriter{w: pw}
-	go func() { pw.CloseWithError(filterTar(tmp, counter, omit)) }()
-	res, err := s.Remote.ImageLoad(ctx, pr, client.ImageLoadWithQuiet(true))
-	if err != nil {
-		pr.CloseWithError(err)
-		return counter.n, err
+	done := make(chan error, 1)
+	go func() {
+		ferr := filterTar(tmp, counter, omit, s.Codec)
+		pw.CloseWithError(ferr)
+		done <- ferr
+	}()
+	err = load(ctx, s.Codec, s.Remote, s.Host, pr)
+	pr.CloseWithError(errors.Join(err, io.ErrClosedPipe))
+	if ferr := <-done; ferr != nil && !errors.Is(ferr, io.ErrClosedPipe) && err != nil {
+		err = fmt.Errorf("%w (reading the saved image: %v)", err, ferr)
 	}
-	defer res.Close()
-	if err := loadErrors(res); err != nil {
-		return counter.n, err
+	release(err == nil)
+	s.mu.Lock()
+	s.Bytes += counter.n
+	s.mu.Unlock()
+	return err
+}
+
+// BrokenStream reports whether err is a connection or stream that ended
+// early, worth one more try, rather than an answer from the engine.
+func BrokenStream(err error) bool {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return true
 	}
-	return counter.n, nil
+	msg := err.Error()
+	for _, s := range []string{"EOF", "connection reset", "broken pipe", "use of closed network connection", "without exit status"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 type manifestEntry struct {
@@ -172,9 +278,10 @@ type manifestEntry struct {
 	Layers []string `json:"Layers"`
 }
 
-// omittedLayers lists the layer files of a saved image whose chain the
-// host already has.
-func omittedLayers(f *os.File, hostChains map[string]bool) (map[string]bool, error) {
+// layerFiles maps each layer file of a saved image to the chain IDs it
+// holds (one, unless a layer repeats in the image); nil when the layout is
+// unknown, and then every file is sent.
+func layerFiles(f *os.File) (map[string][]string, error) {
 	files, err := readTarFiles(f, func(name string) bool {
 		return name == "manifest.json" || strings.HasSuffix(name, ".json") || strings.HasPrefix(name, "blobs/")
 	})
@@ -185,7 +292,7 @@ func omittedLayers(f *os.File, hostChains map[string]bool) (map[string]bool, err
 	if err := json.Unmarshal(files["manifest.json"], &manifest); err != nil {
 		return nil, fmt.Errorf("reading the saved image's manifest: %w", err)
 	}
-	omit := map[string]bool{}
+	out := map[string][]string{}
 	for _, m := range manifest {
 		var cfg struct {
 			RootFS struct {
@@ -193,15 +300,38 @@ func omittedLayers(f *os.File, hostChains map[string]bool) (map[string]bool, err
 			} `json:"rootfs"`
 		}
 		if err := json.Unmarshal(files[m.Config], &cfg); err != nil || len(cfg.RootFS.DiffIDs) != len(m.Layers) {
-			return map[string]bool{}, nil // unknown layout: ship everything
+			return nil, nil // unknown layout: ship everything
 		}
 		for i, c := range chainIDs(cfg.RootFS.DiffIDs) {
-			if hostChains[c] {
-				omit[m.Layers[i]] = true
-			}
+			out[m.Layers[i]] = append(out[m.Layers[i]], c)
 		}
 	}
-	return omit, nil
+	return out, nil
+}
+
+// allChains lists the chains of the layer files, in a stable order.
+func allChains(files map[string][]string) []string {
+	var out []string
+	for _, cs := range files {
+		out = append(out, cs...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// omitted lists the layer files every chain of which the host has.
+func omitted(files map[string][]string, have map[string]bool) map[string]bool {
+	omit := map[string]bool{}
+	for name, cs := range files {
+		all := len(cs) > 0
+		for _, c := range cs {
+			all = all && have[c]
+		}
+		if all {
+			omit[name] = true
+		}
+	}
+	return omit
 }
 
 // readTarFiles returns the small files of a tar that want selects (JSON
@@ -230,12 +360,16 @@ func readTarFiles(f *os.File, want func(string) bool) (map[string][]byte, error)
 	}
 }
 
-// filterTar copies the tar in f to w, gzipped, without the omitted files.
-func filterTar(f *os.File, w io.Writer, omit map[string]bool) error {
+// filterTar copies the tar in f to w, compressed with c, without the
+// omitted files.
+func filterTar(f *os.File, w io.Writer, omit map[string]bool, c Codec) error {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	gz, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
+	gz, err := compressor(c, w)
+	if err != nil {
+		return err
+	}
 	tw := tar.NewWriter(gz)
 	tr := tar.NewReader(bufio.NewReader(f))
 	for {
