@@ -99,8 +99,15 @@ func transient(err error) bool {
 	return strings.Contains(err.Error(), "handshake failed: EOF") || strings.Contains(err.Error(), "connection reset")
 }
 
-// keepAlive probes the server; a missed reply closes the connection so
-// runs fail with an error instead of waiting on a dead network.
+// keepAliveMisses is how many intervals a probe's reply may take before
+// the connection is given up, as OpenSSH's ServerAliveCountMax (3): on a
+// link saturated by an image stream, or a host under load, one reply can
+// take longer than an interval without the network being dead.
+const keepAliveMisses = 3
+
+// keepAlive probes the server; a reply missing for keepAliveMisses
+// intervals closes the connection so runs fail with an error instead of
+// waiting on a dead network.
 func (c *Client) keepAlive() {
 	t := time.NewTicker(c.opts.KeepAlive)
 	defer t.Stop()
@@ -123,7 +130,7 @@ func (c *Client) keepAlive() {
 				c.c.Close()
 				return
 			}
-		case <-time.After(c.opts.KeepAlive):
+		case <-time.After(keepAliveMisses * c.opts.KeepAlive):
 			c.c.Close()
 			return
 		}

@@ -39,9 +39,9 @@ type Options struct {
 	Attempts int
 	// Backoff is the first wait between attempts, doubling each time (default 1s).
 	Backoff time.Duration
-	// KeepAlive is the interval of keepalive probes; a connection that
-	// misses one is closed, so a cut network fails runs instead of hanging
-	// (default 15s).
+	// KeepAlive is the interval of keepalive probes; a connection whose
+	// probe goes unanswered for three intervals is closed, so a cut
+	// network fails runs instead of hanging (default 15s).
 	KeepAlive time.Duration
 }
 
