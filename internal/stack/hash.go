@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/moby/patternmatcher"
@@ -20,9 +21,10 @@ import (
 
 // ContentHash fingerprints what a service's image is built from: the
 // Dockerfile, build args and target, and the files its COPY and ADD
-// instructions take from the context (minus .dockerignore). Files the
-// Dockerfile does not copy do not change the hash, so editing one image's
-// code rebuilds only that image.
+// instructions take from the context (minus .dockerignore), counting only
+// the stages the target is built from. Files the image does not copy do
+// not change the hash, so editing one image's code rebuilds only that
+// image, also when several images are stages of one Dockerfile.
 func ContentHash(b *Build) (string, error) {
 	dockerfile := b.Dockerfile
 	if dockerfile == "" {
@@ -44,7 +46,7 @@ func ContentHash(b *Build) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sources, whole := copySources(df)
+	sources, whole := copySources(targetInstructions(instructions(df), b.Target))
 	if whole {
 		sources = []string{"."}
 	}
@@ -141,11 +143,11 @@ func dockerignore(context, dockerfile string) (*patternmatcher.PatternMatcher, e
 	return nil, nil
 }
 
-// copySources lists the context paths COPY and ADD read. whole is true when
-// a source cannot be known without building (variables), so the whole
-// context counts.
-func copySources(dockerfile []byte) (sources []string, whole bool) {
-	for _, line := range instructions(dockerfile) {
+// copySources lists the context paths the COPY and ADD instructions read.
+// whole is true when a source cannot be known without building
+// (variables), so the whole context counts.
+func copySources(lines []string) (sources []string, whole bool) {
+	for _, line := range lines {
 		fields := strings.Fields(line)
 		if len(fields) < 3 {
 			continue
@@ -212,4 +214,98 @@ func instructions(dockerfile []byte) []string {
 		out = append(out, cur.String())
 	}
 	return out
+}
+
+// stage is one FROM of a Dockerfile and the instructions under it.
+type stage struct {
+	name  string // the AS name, lower case ("" without one)
+	lines []string
+	deps  []string // stages it is built from or copies from: names or indexes
+}
+
+// targetInstructions keeps the instructions of the stages target is built
+// from (the last stage when target is empty), and those before the first
+// FROM. An unknown target keeps them all: the build itself will say.
+func targetInstructions(lines []string, target string) []string {
+	var global []string
+	var stages []stage
+	for _, line := range lines {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		if strings.EqualFold(fields[0], "FROM") {
+			stages = append(stages, fromStage(fields))
+			continue
+		}
+		if len(stages) == 0 {
+			global = append(global, line)
+			continue
+		}
+		cur := &stages[len(stages)-1]
+		cur.lines = append(cur.lines, line)
+		for _, f := range fields[1:] {
+			if from, ok := strings.CutPrefix(f, "--from="); ok {
+				cur.deps = append(cur.deps, strings.ToLower(from))
+			}
+		}
+	}
+	want := len(stages) - 1
+	if target != "" {
+		want = stageIndex(stages, strings.ToLower(target))
+	}
+	if want < 0 {
+		return lines
+	}
+	keep := map[int]bool{}
+	markStage(stages, want, keep)
+	out := global
+	for i, st := range stages {
+		if keep[i] {
+			out = append(out, st.lines...)
+		}
+	}
+	return out
+}
+
+// fromStage reads FROM [--platform=...] image [AS name].
+func fromStage(fields []string) stage {
+	args := fields[1:]
+	for len(args) > 0 && strings.HasPrefix(args[0], "--") {
+		args = args[1:]
+	}
+	st := stage{}
+	if len(args) > 0 {
+		st.deps = []string{strings.ToLower(args[0])}
+	}
+	if len(args) >= 3 && strings.EqualFold(args[1], "AS") {
+		st.name = strings.ToLower(args[2])
+	}
+	return st
+}
+
+// stageIndex finds a stage by name or index (-1 when there is none).
+func stageIndex(stages []stage, ref string) int {
+	for i, st := range stages {
+		if st.name != "" && st.name == ref {
+			return i
+		}
+	}
+	if n, err := strconv.Atoi(ref); err == nil && n >= 0 && n < len(stages) {
+		return n
+	}
+	return -1
+}
+
+// markStage marks stage i and, transitively, the earlier stages it uses.
+func markStage(stages []stage, i int, keep map[int]bool) {
+	if keep[i] {
+		return
+	}
+	keep[i] = true
+	for _, d := range stages[i].deps {
+		if j := stageIndex(stages[:i], d); j >= 0 {
+			markStage(stages, j, keep)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package stack
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -77,7 +78,7 @@ func TestCopySources(t *testing.T) {
 		{"FROM x\nARG SRC\nCOPY ${SRC} /app\n", nil, true},
 	}
 	for _, tc := range cases {
-		got, whole := copySources([]byte(tc.df))
+		got, whole := copySources(instructions([]byte(tc.df)))
 		if whole != tc.whole || len(got) != len(tc.want) {
 			t.Errorf("%q: got %q whole=%v, want %q whole=%v", tc.df, got, whole, tc.want, tc.whole)
 			continue
@@ -86,6 +87,38 @@ func TestCopySources(t *testing.T) {
 			if got[i] != tc.want[i] {
 				t.Errorf("%q: got %q, want %q", tc.df, got, tc.want)
 			}
+		}
+	}
+}
+
+func TestTargetInstructions(t *testing.T) {
+	df := `ARG BASE=python
+FROM ${BASE} AS base
+COPY base.sh /
+FROM base AS deps
+COPY deps.txt /
+FROM deps AS serve
+COPY src/ /app/
+FROM deps AS jobs
+COPY data/ /data/
+COPY --from=serve /app /app
+FROM scratch AS tool
+COPY tool /
+FROM base
+COPY last /
+`
+	cases := map[string][]string{
+		"serve": {"base.sh", "deps.txt", "src/"},
+		"JOBS":  {"base.sh", "deps.txt", "src/", "data/"},
+		"tool":  {"tool"},
+		"":      {"base.sh", "last"},
+		"2":     {"base.sh", "deps.txt", "src/"},
+		"nope":  {"base.sh", "deps.txt", "src/", "data/", "tool", "last"},
+	}
+	for target, want := range cases {
+		got, _ := copySources(targetInstructions(instructions([]byte(df)), target))
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("target %q copies %q, want %q", target, got, want)
 		}
 	}
 }

@@ -1,0 +1,22 @@
+#!/bin/sh
+# pip install for an image layer, and nothing a running container does not
+# need: no pip cache, no test suites of the big scientific packages, no C
+# headers or Cython sources (they only build extensions). Packages keep the
+# byte code pip compiles, so containers start without compiling it (the
+# images set PYTHONDONTWRITEBYTECODE, so nothing would keep it).
+set -eu
+pip install --no-cache-dir --compile "$@"
+site=$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+cd "$site"
+# Only these packages' tests folders: elsewhere a folder named tests can be
+# part of the package (evidently.tests is its API).
+for pkg in numpy pandas scipy sklearn pyarrow statsmodels; do
+    if [ -d "$pkg" ]; then
+        find "$pkg" -depth -type d -name tests -exec rm -rf {} +
+    fi
+done
+rm -rf numpy/_core/include pyarrow/include pyarrow/src pyarrow/_pyarrow_cpp_tests.*
+# plotly's JupyterLab extension (evidently draws with plotly; no notebooks here)
+rm -rf jupyterlab_plotly "$(python -c 'import sys; print(sys.prefix)')/share/jupyter"
+find . -type f \( -name '*.pyx' -o -name '*.pxd' -o -name '*.pxi' -o -name '*.h' -o -name '*.hpp' \) -delete
+rm -rf /root/.cache /tmp/*

@@ -1,0 +1,72 @@
+# The stack's Python images, one stage each (compose picks one with
+# build.target), layered so that the bytes they share are built and
+# shipped once:
+#
+#   base        the Python base image, the app user, the install script
+#   serve-deps  the model server's packages (requirements/serve.txt)
+#   serve       + the code: the model server
+#   jobs-deps   + what the jobs add (requirements/jobs.txt, which keeps
+#               serve's versions: a model pickled by train loads in serve)
+#   jobs        + the code and the sample data: train, monitor, replay, the
+#               Prefect worker and the alert bridge
+#   prefect     the Prefect server: jobs-deps already holds the worker's Prefect
+#   mlflow      + the MLflow server and its backends' drivers (requirements/mlflow.txt)
+#
+# The base image is a build argument, so air-gapped builds can point at a mirror.
+ARG BASE_IMAGE=python:3.11-slim
+
+FROM ${BASE_IMAGE} AS base
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN useradd --uid 1000 --create-home --shell /usr/sbin/nologin app
+COPY docker/pip-install.sh /usr/local/lib/pip-install.sh
+
+FROM base AS serve-deps
+COPY requirements/serve.txt /tmp/req/serve.txt
+RUN sh /usr/local/lib/pip-install.sh -r /tmp/req/serve.txt
+
+FROM serve-deps AS serve
+RUN mkdir -p /data/predictions && chown -R app:app /data
+WORKDIR /app
+COPY src/ /app/src/
+RUN python -m compileall -q /app/src
+ENV PYTHONPATH=/app/src
+USER app
+EXPOSE 9696
+CMD ["python", "-m", "taxi_duration.serve"]
+
+FROM serve-deps AS jobs-deps
+COPY requirements/jobs.txt /tmp/req/jobs.txt
+RUN sh /usr/local/lib/pip-install.sh -r /tmp/req/jobs.txt
+
+FROM jobs-deps AS jobs
+RUN mkdir -p /data/predictions /data/reports && chown -R app:app /data
+WORKDIR /app
+COPY data/ /app/data/
+COPY src/ /app/src/
+RUN python -m compileall -q /app/src
+ENV PYTHONPATH=/app/src
+USER app
+CMD ["python", "-m", "taxi_duration.train"]
+
+# SQLite on the prefect volume by default; PostgreSQL when
+# PREFECT_API_DATABASE_CONNECTION_URL names one (prefect_server.py creates
+# the database on the first start). The server copies its UI into a
+# writable folder at start: not the read-only site-packages, not the volume.
+FROM jobs-deps AS prefect
+RUN mkdir -p /prefect /opt/prefect-ui && chown -R app:app /prefect /opt/prefect-ui
+COPY docker/prefect_server.py /usr/local/lib/prefect_server.py
+USER app
+ENV PREFECT_HOME=/prefect PREFECT_UI_STATIC_DIRECTORY=/opt/prefect-ui
+WORKDIR /prefect
+EXPOSE 4200
+CMD ["python", "/usr/local/lib/prefect_server.py"]
+
+# --no-deps: mlflow.txt is the whole lock, less what the server never
+# imports (see requirements/mlflow-server.txt); jobs-deps has the rest.
+FROM jobs-deps AS mlflow
+COPY requirements/mlflow.txt /tmp/req/mlflow.txt
+RUN sh /usr/local/lib/pip-install.sh --no-deps -r /tmp/req/mlflow.txt
+RUN mkdir -p /mlflow/artifacts && chown -R app:app /mlflow
+USER app
+WORKDIR /mlflow
+EXPOSE 5000
