@@ -57,7 +57,8 @@ func (p provisionInfra) Run(ctx context.Context, r pipeline.Reporter) error {
 	if err != nil {
 		return err
 	}
-	r.Update(progress.Summary())
+	// What changed in the account is kept in every log, however fast.
+	r.Println("   " + progress.Summary())
 	inst, err := provision.InstanceFromOutputs(out, setup.Keys)
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package deploy
 
 import (
 	"context"
-	"strings"
 
 	"github.com/mlforge/mlforge/internal/pipeline"
 	"github.com/mlforge/mlforge/provision"
@@ -42,6 +41,6 @@ func (k recordKeys) Run(ctx context.Context, r pipeline.Reporter) error {
 		return err
 	}
 	k.outputs = out
-	r.Update(strings.TrimSpace(progress.Summary()))
+	r.Println("   " + progress.Summary())
 	return nil
 }
