@@ -50,67 +50,9 @@ const awsDeployCompose = `services:
 // rotation), images pushed and pulled through the registry, the S3 settings
 // on the host, and a second up that changes nothing.
 func TestUpTargetAWSGlue(t *testing.T) {
-	testenv.RequireCompose(t)
-	testenv.RequirePulumi(t)
-	testenv.RequireImage(t, "python:3.11-slim")
-	endpoint := testenv.Moto(t)
-	reg := testenv.Registry(t)
-	ctx := context.Background()
-	home := t.TempDir()
-	t.Setenv("MLFORGE_HOME", home)
-	t.Setenv("MLFORGE_PASSPHRASE", "glue-test")
-	t.Setenv("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true")
-	t.Setenv("PULUMI_HOME", t.TempDir())
-
-	dir := t.TempDir()
-	files := map[string]string{
-		"mlforge.yaml":       "project: awsdeploy\ntarget: aws\naws:\n  region: eu-west-1\n  sshCidrs: [203.0.113.7/32]\nservices:\n  web:\n    port: " + fmt.Sprint(testenv.FreePort(t)) + "\n    portEnv: WEB_PORT\n",
-		"docker-compose.yml": awsDeployCompose,
-		"Dockerfile":         "FROM python:3.11-slim\nWORKDIR /srv\nCOPY index.html .\nCMD [\"python\", \"-m\", \"http.server\", \"8000\"]\n",
-		"index.html":         "<p>glue</p>\n",
-	}
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-
-	// The instance: a test host with Docker, the environment's keys and a
-	// cloud-init that has finished.
-	host := sshtest.Start(t, sshtest.Trixie)
-	hc, err := sshx.Dial(ctx, host.Options("root"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := bootstrap.Run(ctx, bootstrap.SSHRunner{Client: hc}, bootstrap.Options{}, ui.NewPlainStatus(io.Discard)); err != nil {
-		t.Fatalf("bootstrap: %v", err)
-	}
-	hc.Close()
-	keyDir := provision.EnvDir(home, "awsdeploy", "dev")
-	keys, err := provision.EnvKeys(keyDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	host.AuthorizeIdentity(t, keys.KeyFile)
-	host.Exec(t, `printf '#!/bin/sh\necho "status: done"\n' > /usr/local/bin/cloud-init && chmod +x /usr/local/bin/cloud-init`)
-	installHostKey(t, host, keys.Host.PrivatePEM)
-	first := provision.Instance{Address: "127.0.0.1", Port: host.Port, User: "root", KeyFile: keys.KeyFile, HostKey: keys.Host.Public}
-	// The host reaches the registry on its own loopback, through this
-	// connection (it outlives the host key rotation).
-	fwd, err := sshx.Dial(ctx, first.SSHOptions())
-	if err != nil {
-		t.Fatalf("the host does not present the first-boot key: %v", err)
-	}
-	t.Cleanup(func() { fwd.Close() })
-	sshtest.ReverseForward(t, fwd, reg)
-
-	instanceID := motoInstance(t, endpoint)
-	f, _, _ := testFactory(dir)
-	f.Deploy.AWS = func(ctx context.Context, region string) (*awsapi.Client, error) {
-		return awsapi.New(ctx, awsapi.Options{Region: region, Endpoint: endpoint})
-	}
-	noSecretsPrinted(t, "glue-test", keyDir, ecrToken(t, endpoint))
-	f.Deploy.Program = standIn{instanceID: instanceID, port: host.Port, repos: map[string]string{"awsdeploy-web": reg + "/awsdeploy-dev-web"}}.program
+	g := startGlue(t)
+	f, host, keys, keyDir, instanceID, reg := g.f, g.host, g.keys, g.keyDir, g.instanceID, g.registry
+	noSecretsPrinted(t, "glue-test", keyDir, ecrToken(t, g.endpoint))
 
 	type upOut struct {
 		Built, Shipped []string
@@ -168,9 +110,90 @@ func TestUpTargetAWSGlue(t *testing.T) {
 	}
 }
 
+// glue is the aws target's test setup: moto, a registry standing in for
+// ECR, an sshd test host playing the instance, and a factory whose
+// program is the stand-in.
+type glue struct {
+	f          *Factory
+	host       *sshtest.Host
+	keys       *provision.Keys
+	keyDir     string
+	instanceID string
+	endpoint   string
+	registry   string
+}
+
+// startGlue prepares a one-service project (awsdeploy) for `up --target
+// aws`: the real pulumi engine (file backend, passphrase secrets) runs a
+// stand-in program exporting what the AWS program exports, pointing at a
+// test host with Docker, the environment's first-boot host key and login
+// key (as cloud-init would install them) and a finished cloud-init.
+func startGlue(t testing.TB) *glue {
+	t.Helper()
+	testenv.RequireCompose(t)
+	testenv.RequirePulumi(t)
+	testenv.RequireImage(t, "python:3.11-slim")
+	endpoint := testenv.Moto(t)
+	reg := testenv.Registry(t)
+	ctx := context.Background()
+	home := t.TempDir()
+	t.Setenv("MLFORGE_HOME", home)
+	t.Setenv("MLFORGE_PASSPHRASE", "glue-test")
+	t.Setenv("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true")
+	t.Setenv("PULUMI_HOME", t.TempDir())
+
+	dir := t.TempDir()
+	files := map[string]string{
+		"mlforge.yaml":       "project: awsdeploy\ntarget: aws\naws:\n  region: eu-west-1\n  sshCidrs: [203.0.113.7/32]\nservices:\n  web:\n    port: " + fmt.Sprint(testenv.FreePort(t)) + "\n    portEnv: WEB_PORT\n",
+		"docker-compose.yml": awsDeployCompose,
+		"Dockerfile":         "FROM python:3.11-slim\nWORKDIR /srv\nCOPY index.html .\nCMD [\"python\", \"-m\", \"http.server\", \"8000\"]\n",
+		"index.html":         "<p>glue</p>\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	host := sshtest.Start(t, sshtest.Trixie)
+	hc, err := sshx.Dial(ctx, host.Options("root"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bootstrap.Run(ctx, bootstrap.SSHRunner{Client: hc}, bootstrap.Options{}, ui.NewPlainStatus(io.Discard)); err != nil {
+		t.Fatalf("bootstrap: %v", err)
+	}
+	hc.Close()
+	keyDir := provision.EnvDir(home, "awsdeploy", "dev")
+	keys, err := provision.EnvKeys(keyDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host.AuthorizeIdentity(t, keys.KeyFile)
+	host.Exec(t, `printf '#!/bin/sh\necho "status: done"\n' > /usr/local/bin/cloud-init && chmod +x /usr/local/bin/cloud-init`)
+	installHostKey(t, host, keys.Host.PrivatePEM)
+	first := provision.Instance{Address: "127.0.0.1", Port: host.Port, User: "root", KeyFile: keys.KeyFile, HostKey: keys.Host.Public}
+	// The host reaches the registry on its own loopback, through this
+	// connection (it outlives the host key rotation).
+	fwd, err := sshx.Dial(ctx, first.SSHOptions())
+	if err != nil {
+		t.Fatalf("the host does not present the first-boot key: %v", err)
+	}
+	t.Cleanup(func() { fwd.Close() })
+	sshtest.ReverseForward(t, fwd, reg)
+
+	instanceID := motoInstance(t, endpoint)
+	f, _, _ := testFactory(dir)
+	f.Deploy.AWS = func(ctx context.Context, region string) (*awsapi.Client, error) {
+		return awsapi.New(ctx, awsapi.Options{Region: region, Endpoint: endpoint})
+	}
+	f.Deploy.Program = standIn{instanceID: instanceID, port: host.Port, repos: map[string]string{"awsdeploy-web": reg + "/awsdeploy-dev-web"}}.program
+	return &glue{f: f, host: host, keys: keys, keyDir: keyDir, instanceID: instanceID, endpoint: endpoint, registry: reg}
+}
+
 // installHostKey makes the test host present key (what cloud-init does
 // with the key mlforge generated for the instance).
-func installHostKey(t *testing.T, h *sshtest.Host, privatePEM string) {
+func installHostKey(t testing.TB, h *sshtest.Host, privatePEM string) {
 	t.Helper()
 	script := "umask 077; cat > /etc/ssh/ssh_host_ed25519_key <<'EOF'\n" + strings.TrimSpace(privatePEM) + "\nEOF\n" +
 		"ssh-keygen -y -f /etc/ssh/ssh_host_ed25519_key > /etc/ssh/ssh_host_ed25519_key.pub && kill -HUP 1"
@@ -178,7 +201,7 @@ func installHostKey(t *testing.T, h *sshtest.Host, privatePEM string) {
 }
 
 // motoInstance starts an instance in moto and returns its id.
-func motoInstance(t *testing.T, endpoint string) string {
+func motoInstance(t testing.TB, endpoint string) string {
 	t.Helper()
 	ctx := context.Background()
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion("eu-west-1"))

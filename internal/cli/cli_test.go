@@ -36,7 +36,7 @@ func run(t *testing.T, dir string, args ...string) result {
 }
 
 // runWith executes a command line with the factory's dependencies.
-func runWith(t *testing.T, f *Factory, args ...string) result {
+func runWith(t testing.TB, f *Factory, args ...string) result {
 	t.Helper()
 	out, errOut := f.IO.Out.(*bytes.Buffer), f.IO.ErrOut.(*bytes.Buffer)
 	out.Reset()
