@@ -29,7 +29,7 @@ step "go test"
 log=$(mktemp)
 status=0
 go test -count=1 -timeout 70m -v ./... >"$log" 2>&1 || status=$?
-grep -E '^(ok|FAIL|panic:)|--- (FAIL|SKIP)|^\s+[a-zA-Z0-9_]+_test\.go:[0-9]+:' "$log" || true
+grep -E '^(ok|FAIL|panic:)|--- (FAIL|SKIP)|^\s+[a-zA-Z0-9_]+\.go:[0-9]+:' "$log" || true
 passed=$(grep -cE '^\s*--- PASS' "$log" || true)
 failed=$(grep -cE '^\s*--- FAIL' "$log" || true)
 skipped=$(grep -cE '^\s*--- SKIP' "$log" || true)

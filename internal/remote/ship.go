@@ -86,6 +86,7 @@ func (s *ShipImages) Run(ctx context.Context, r pipeline.Reporter) error {
 	if err != nil {
 		return err
 	}
+	slices.Sort(s.Shipped) // images go at once and end in any order: report them in one
 	r.Update(fmt.Sprintf("%d shipped (%s, %s), %d already there", len(s.Shipped), human(s.Bytes), s.Codec, len(s.Skipped)))
 	return nil
 }
