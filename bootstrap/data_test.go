@@ -1,10 +1,6 @@
 package bootstrap_test
 
 import (
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,47 +13,6 @@ import (
 // dataDevice is where the test hosts see the loop device standing in for
 // an EBS data volume.
 const dataDevice = "/dev/mlforge-test-data"
-
-// loopVolume attaches a blank file of sizeMB as a loop device on this
-// machine (a test host cannot create loop devices itself) and returns its
-// minor number; it is detached when the test ends, after the hosts using
-// it are gone.
-func loopVolume(t *testing.T, sizeMB int) int {
-	t.Helper()
-	testenv.RequireTool(t, "losetup")
-	file := filepath.Join(t.TempDir(), "data.img")
-	f, err := os.Create(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Truncate(int64(sizeMB) << 20); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	out, err := exec.Command("losetup", "--find", "--show", file).CombinedOutput()
-	if err != nil {
-		// Without loop devices there is no block device to stand in for
-		// the volume: CI must have them, elsewhere the test says why it skips.
-		if os.Getenv("CI") != "" {
-			t.Fatalf("losetup (loop devices are needed for the data volume tests): %v\n%s", err, out)
-		}
-		t.Skipf("no loop device for the data volume (losetup: %v: %s)", err, out)
-	}
-	dev := strings.TrimSpace(string(out))
-	t.Cleanup(func() { _ = exec.Command("losetup", "-d", dev).Run() })
-	var minor int
-	if _, err := fmt.Sscanf(dev, "/dev/loop%d", &minor); err != nil {
-		t.Fatalf("losetup gave %q", dev)
-	}
-	return minor
-}
-
-// attach makes the loop device appear in the host as dataDevice, the way
-// an attached EBS volume appears on an instance.
-func attach(t *testing.T, h *sshtest.Host, minor int) {
-	t.Helper()
-	h.Exec(t, fmt.Sprintf("rm -f %[1]s && mknod %[1]s b 7 %[2]d", dataDevice, minor))
-}
 
 func dataOpts() bootstrap.Options {
 	// The first path never exists: the script takes the first that does,
@@ -77,9 +32,9 @@ func mountedFrom(h *sshtest.Host) string {
 // volume lands on it; a second run changes nothing and formats nothing.
 func TestDataVolumeOnFreshHost(t *testing.T) {
 	t.Parallel()
-	minor := loopVolume(t, 64)
+	minor := testenv.LoopDevice(t, 64)
 	h := sshtest.Start(t, sshtest.Trixie)
-	attach(t, h, minor)
+	h.AttachBlockDevice(t, dataDevice, minor)
 	res, err := bootstrapHost(t, dial(t, h, "root"), dataOpts(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -122,14 +77,14 @@ func TestDataVolumeOnFreshHost(t *testing.T) {
 // volume is there.
 func TestDataVolumeMovesAndOutlivesTheHost(t *testing.T) {
 	t.Parallel()
-	minor := loopVolume(t, 64)
+	minor := testenv.LoopDevice(t, 64)
 	a := sshtest.Start(t, sshtest.Trixie)
 	if _, err := bootstrapHost(t, dial(t, a, "root"), bootstrap.Options{LockTimeout: 2 * time.Minute}, nil); err != nil {
 		t.Fatal(err)
 	}
 	a.Exec(t, `docker volume create --label com.docker.compose.project=taxi taxi_mlflow >/dev/null &&
 		docker run --rm -v taxi_mlflow:/d mlforge/verify:1 sh -c 'echo registry-v1 > /d/model'`)
-	attach(t, a, minor)
+	a.AttachBlockDevice(t, dataDevice, minor)
 	res, err := bootstrapHost(t, dial(t, a, "root"), dataOpts(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -149,7 +104,7 @@ func TestDataVolumeMovesAndOutlivesTheHost(t *testing.T) {
 	// detaching), then a new host gets it.
 	a.Exec(t, "kill $(cat /var/run/docker.pid); while [ -e /var/run/docker.pid ]; do sleep 0.2; done; umount /var/lib/docker/volumes")
 	b := sshtest.Start(t, sshtest.Trixie)
-	attach(t, b, minor)
+	b.AttachBlockDevice(t, dataDevice, minor)
 	res, err = bootstrapHost(t, dial(t, b, "root"), dataOpts(), nil)
 	if err != nil {
 		t.Fatal(err)

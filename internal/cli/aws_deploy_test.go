@@ -269,6 +269,9 @@ type standIn struct {
 	instanceID string
 	port       int
 	repos      map[string]string
+	// dataVolume, when set, is the id of the data volume the program
+	// exports; the host sees it as its second device path (/dev/xvdf).
+	dataVolume string
 }
 
 func (st standIn) program(s *provision.AWSSetup) pulumi.RunFunc {
@@ -286,6 +289,9 @@ func (st standIn) program(s *provision.AWSSetup) pulumi.RunFunc {
 		ctx.Export(awsstack.OutHostKey, pulumi.String(s.Stack.HostKey))
 		ctx.Export(awsstack.OutBucket, pulumi.String(s.Stack.Project+"-"+s.Stack.Env+"-artifacts-0123"))
 		ctx.Export(awsstack.OutRepositoryURLs, pulumi.ToStringMap(st.repos))
+		if st.dataVolume != "" {
+			ctx.Export(awsstack.OutDataVolumeID, pulumi.String(st.dataVolume))
+		}
 		if s.Stack.Keys != nil {
 			ctx.Export(awsstack.OutKeys, s.Stack.Keys.Output())
 		}

@@ -15,6 +15,7 @@ package sshtest
 
 import (
 	"bufio"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
@@ -117,7 +118,7 @@ func Start(t testing.TB, image string) *Host {
 	if out, err := exec.Command("docker", args...).CombinedOutput(); err != nil {
 		t.Fatalf("starting test host from %s: %v\n%s", image, err, out)
 	}
-	t.Cleanup(func() { h.remove() })
+	t.Cleanup(h.Remove)
 	h.Port = h.publishedPort(t)
 	h.waitSSH(t)
 	h.HostKey = strings.Join(strings.Fields(h.Exec(t, "cat /etc/ssh/ssh_host_ed25519_key.pub"))[:2], " ")
@@ -196,7 +197,10 @@ func (h *Host) waitSSH(t testing.TB) {
 	}
 }
 
-func (h *Host) remove() {
+// Remove stops and deletes the host at once, like a terminated instance
+// (Start does it when the test ends; a test replacing a host does it
+// earlier).
+func (h *Host) Remove() {
 	_ = exec.Command("docker", "rm", "-f", "-v", h.Name).Run()
 	_ = exec.Command("docker", "volume", "rm", "-f", h.Name).Run()
 }
@@ -226,6 +230,47 @@ func ReverseForward(t testing.TB, c *sshx.Client, addr string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	forward(t, l, addr)
+}
+
+// ContainerGateway is the name under which containers on a host reach the
+// host itself (compose's extra_hosts: "host.docker.internal:host-gateway").
+const ContainerGateway = "host.docker.internal"
+
+// ForwardToContainers makes addr on this machine reachable from the
+// containers on h, as ContainerGateway at addr's port, through a
+// connection of its own (the listener is on all of h's addresses, which
+// sshd allows only with GatewayPorts). It stands in for a service of the
+// cloud account, such as S3, that outlives the host.
+func ForwardToContainers(t testing.TB, h *Host, addr string) string {
+	t.Helper()
+	h.Exec(t, "grep -q '^GatewayPorts clientspecified' /etc/ssh/sshd_config || sed -i '1i GatewayPorts clientspecified' /etc/ssh/sshd_config; kill -HUP 1")
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c *sshx.Client
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		// sshd restarts on the HUP: the first attempts may find it away.
+		if c, err = sshx.Dial(context.Background(), h.Options("root")); err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	l, err := c.Listen("tcp", "0.0.0.0:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forward(t, l, addr)
+	return ContainerGateway + ":" + port
+}
+
+// forward copies each connection l accepts to addr on this machine, until
+// l closes or the test ends.
+func forward(t testing.TB, l net.Listener, addr string) {
 	t.Cleanup(func() { l.Close() })
 	go func() {
 		for {
@@ -245,4 +290,12 @@ func ReverseForward(t testing.TB, c *sshx.Client, addr string) {
 			}()
 		}
 	}()
+}
+
+// AttachBlockDevice makes the block device with the loop driver's minor
+// number (testenv.LoopDevice) appear in the host at path, the way an
+// attached cloud volume appears on an instance.
+func (h *Host) AttachBlockDevice(t testing.TB, path string, minor int) {
+	t.Helper()
+	h.Exec(t, fmt.Sprintf("mkdir -p \"$(dirname %[1]s)\" && rm -f %[1]s && mknod %[1]s b 7 %[2]d", path, minor))
 }
