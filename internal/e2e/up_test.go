@@ -67,6 +67,35 @@ func TestBlankUpIsIdempotent(t *testing.T) {
 	if fmt.Sprint(before) != fmt.Sprint(after) {
 		t.Errorf("second up recreated containers: %v -> %v", before, after)
 	}
+	if !strings.Contains(again.errOut, " - start services (all running, nothing changed since the last up)") {
+		t.Errorf("second up ran compose up again:\n%s", again.errOut)
+	}
+
+	// A service stopped behind mlforge's back, then a changed setting:
+	// each time up starts services again.
+	if out, err := exec.Command("docker", "stop", name+"-app-1").CombinedOutput(); err != nil {
+		t.Fatalf("docker stop: %v\n%s", err, out)
+	}
+	restarted := mlforge(t, dir, nil, "up", "--json")
+	if res := decode[upJSON](t, restarted.out); restarted.code != 0 || !strings.Contains(restarted.errOut, " ✓ start services") ||
+		len(res.Endpoints) != 1 || !res.Endpoints[0].Healthy {
+		t.Errorf("up after the app was stopped: exit %d, %+v\n%s", restarted.code, res.Endpoints, restarted.errOut)
+	}
+	moved := testenv.FreePort(t)
+	cfg := filepath.Join(dir, "mlforge.yaml")
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte(strings.Replace(string(b), fmt.Sprintf("port: %d", port), fmt.Sprintf("port: %d", moved), 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	changed := mlforge(t, dir, nil, "up", "--json")
+	res3 := decode[upJSON](t, changed.out)
+	if changed.code != 0 || !strings.Contains(changed.errOut, " ✓ start services") || len(res3.Endpoints) != 1 ||
+		res3.Endpoints[0].URL != fmt.Sprintf("http://127.0.0.1:%d", moved) || !res3.Endpoints[0].Healthy {
+		t.Errorf("up after the port changed: exit %d, %+v\n%s", changed.code, res3.Endpoints, changed.errOut)
+	}
 
 	if d := mlforge(t, dir, nil, "down"); d.code != 0 {
 		t.Fatal("down failed")

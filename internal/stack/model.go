@@ -2,6 +2,8 @@ package stack
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -14,6 +16,10 @@ import (
 type Model struct {
 	Name     string             `json:"name"`
 	Services map[string]Service `json:"services"`
+	// Digest is the SHA-256 of the whole resolved compose model (every
+	// key, values interpolated): it changes with anything that would make
+	// compose recreate a container.
+	Digest string `json:"-"`
 }
 
 // Service is one compose service.
@@ -65,6 +71,8 @@ func LoadModel(ctx context.Context, c Compose) (*Model, error) {
 	if err := json.Unmarshal(out, m); err != nil {
 		return nil, fmt.Errorf("reading the compose model: %w", err)
 	}
+	sum := sha256.Sum256(out)
+	m.Digest = hex.EncodeToString(sum[:])
 	// Without --profile compose names the services enabled by default.
 	out, err = capture(ctx, c, "config", "--services")
 	if err != nil {

@@ -2,6 +2,8 @@ package stack
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"sort"
@@ -51,6 +53,43 @@ func (s *StartServices) Run(ctx context.Context, r pipeline.Reporter) error {
 		return errs.WithHint(err, "the compose output above says why; `mlforge logs SERVICE` shows a service's logs")
 	}
 	return s.wait(ctx, r)
+}
+
+// Ready reports whether every service already runs and is ready, as Run
+// leaves them.
+func (s *StartServices) Ready(ctx context.Context) bool {
+	list, err := PS(ctx, s.Compose)
+	if err != nil {
+		return false
+	}
+	byService := map[string]Container{}
+	for _, c := range list {
+		byService[c.Service] = c
+	}
+	waiting, failed := s.check(byService)
+	return len(waiting) == 0 && failed == ""
+}
+
+// Fingerprint identifies what Run starts from model: the whole compose
+// model (its Digest), the services and the image each runs. Equal
+// fingerprints and Ready services mean compose up would change nothing.
+func (s *StartServices) Fingerprint(ctx context.Context, model *Model) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "model %s\n", model.Digest)
+	names := make([]string, 0, len(s.Services))
+	for _, svc := range s.Services {
+		names = append(names, svc.Name)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		svc := s.service(n)
+		id, err := s.Engine.ImageID(ctx, model.ImageRef(svc))
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "service %s image %s\n", n, id)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // wait polls compose until every service is ready, failing fast on one

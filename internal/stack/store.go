@@ -103,3 +103,29 @@ func LoadSkipped(ctx context.Context, s Store) (map[string]bool, error) {
 	}
 	return out, nil
 }
+
+// startedRecord names the record of what the last start brought up.
+const startedRecord = "started"
+
+// SaveStarted records the fingerprint of what a start brought up
+// (StartServices.Fingerprint); "" forgets it.
+func SaveStarted(ctx context.Context, s Store, fingerprint string) error {
+	var data []byte
+	if fingerprint != "" {
+		data = []byte(fingerprint + "\n")
+	}
+	if err := s.Write(ctx, startedRecord, data); err != nil {
+		return fmt.Errorf("recording the started services: %w", err)
+	}
+	return nil
+}
+
+// LoadStarted returns the fingerprint the last start recorded, "" when
+// none.
+func LoadStarted(ctx context.Context, s Store) (string, error) {
+	if s == nil {
+		return "", nil
+	}
+	b, err := s.Read(ctx, startedRecord)
+	return strings.TrimSpace(string(b)), err
+}
