@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -158,34 +157,16 @@ type upJSON struct {
 // instance role and S3 itself do this.
 func mlflowOnS3(t *testing.T, repo, endpoint string) {
 	t.Helper()
-	path := filepath.Join(repo, "docker-compose.yml")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	services := mappingValue(t, doc.Content[0], "services")
-	env := mappingValue(t, mappingValue(t, services, "mlflow"), "environment")
-	for _, kv := range [][2]string{{"MLFLOW_S3_ENDPOINT_URL", endpoint}, {"AWS_ACCESS_KEY_ID", "testing"}, {"AWS_SECRET_ACCESS_KEY", "testing"}} {
-		env.Content = append(env.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: kv[0]}, &yaml.Node{Kind: yaml.ScalarNode, Value: kv[1]})
-	}
-	for i := 1; i < len(services.Content); i += 2 {
-		var hosts yaml.Node
-		if err := yaml.Unmarshal([]byte(`["`+sshtest.ContainerGateway+`:host-gateway"]`), &hosts); err != nil {
-			t.Fatal(err)
+	editServices(t, repo, func(services *yaml.Node) {
+		mlflowS3Client(t, services, endpoint)
+		for i := 1; i < len(services.Content); i += 2 {
+			var hosts yaml.Node
+			if err := yaml.Unmarshal([]byte(`["`+sshtest.ContainerGateway+`:host-gateway"]`), &hosts); err != nil {
+				t.Fatal(err)
+			}
+			services.Content[i].Content = append(services.Content[i].Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "extra_hosts"}, hosts.Content[0])
 		}
-		services.Content[i].Content = append(services.Content[i].Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "extra_hosts"}, hosts.Content[0])
-	}
-	out, err := yaml.Marshal(&doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, out, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	})
 }
 
 // inService runs a Python snippet in the host's container of a compose

@@ -138,6 +138,31 @@ func setProdForTests(t *testing.T, repo, backend string) {
 func s3InTheAccount(t *testing.T, repo, bucket string) {
 	t.Helper()
 	testenv.RequireImage(t, stacktest.S3Image)
+	editServices(t, repo, func(services *yaml.Node) {
+		mlflowS3Client(t, services, "http://s3:5000")
+		var s3 yaml.Node
+		if err := yaml.Unmarshal([]byte(`image: `+stacktest.S3Image+`
+entrypoint: ["sh", "-c", "moto_server -H 0.0.0.0 -p 5000 & until python -c \"import urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:5000/`+bucket+`', method='PUT'))\" 2>/dev/null; do sleep 1; done; wait"]
+`), &s3); err != nil {
+			t.Fatal(err)
+		}
+		services.Content = append(services.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "s3"}, s3.Content[0])
+	})
+}
+
+// mlflowS3Client points the MLflow server's S3 client at endpoint, with
+// moto's credentials.
+func mlflowS3Client(t *testing.T, services *yaml.Node, endpoint string) {
+	t.Helper()
+	env := mappingValue(t, mappingValue(t, services, "mlflow"), "environment")
+	for _, kv := range [][2]string{{"MLFLOW_S3_ENDPOINT_URL", endpoint}, {"AWS_ACCESS_KEY_ID", "testing"}, {"AWS_SECRET_ACCESS_KEY", "testing"}} {
+		env.Content = append(env.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: kv[0]}, &yaml.Node{Kind: yaml.ScalarNode, Value: kv[1]})
+	}
+}
+
+// editServices rewrites the services of the project's compose file with edit.
+func editServices(t *testing.T, repo string, edit func(services *yaml.Node)) {
+	t.Helper()
 	path := filepath.Join(repo, "docker-compose.yml")
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -147,18 +172,7 @@ func s3InTheAccount(t *testing.T, repo, bucket string) {
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
-	services := mappingValue(t, doc.Content[0], "services")
-	env := mappingValue(t, mappingValue(t, services, "mlflow"), "environment")
-	for _, kv := range [][2]string{{"MLFLOW_S3_ENDPOINT_URL", "http://s3:5000"}, {"AWS_ACCESS_KEY_ID", "testing"}, {"AWS_SECRET_ACCESS_KEY", "testing"}} {
-		env.Content = append(env.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: kv[0]}, &yaml.Node{Kind: yaml.ScalarNode, Value: kv[1]})
-	}
-	var s3 yaml.Node
-	if err := yaml.Unmarshal([]byte(`image: `+stacktest.S3Image+`
-entrypoint: ["sh", "-c", "moto_server -H 0.0.0.0 -p 5000 & until python -c \"import urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:5000/`+bucket+`', method='PUT'))\" 2>/dev/null; do sleep 1; done; wait"]
-`), &s3); err != nil {
-		t.Fatal(err)
-	}
-	services.Content = append(services.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "s3"}, s3.Content[0])
+	edit(mappingValue(t, doc.Content[0], "services"))
 	out, err := yaml.Marshal(&doc)
 	if err != nil {
 		t.Fatal(err)

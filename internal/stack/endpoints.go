@@ -19,10 +19,7 @@ type Endpoint struct {
 // Endpoints lists the configured services with a port, with their state
 // from the containers (skip: services deliberately not started).
 func Endpoints(cfg *config.Config, model *Model, list []Container, skip map[string]bool) []Endpoint {
-	byService := map[string]Container{}
-	for _, c := range list {
-		byService[c.Service] = c
-	}
+	byService := indexByService(list)
 	var out []Endpoint
 	for name, svc := range cfg.Services {
 		if svc.Port == 0 {

@@ -28,10 +28,7 @@ type ServiceState struct {
 // "not running". This is the one definition of healthy: `up` returns only
 // when it holds for every service, and `status` exits 1 when it does not.
 func States(expected []Service, list []Container) []ServiceState {
-	byService := map[string]Container{}
-	for _, c := range list {
-		byService[c.Service] = c
-	}
+	byService := indexByService(list)
 	out := make([]ServiceState, 0, len(expected))
 	for _, svc := range expected {
 		c, ok := byService[svc.Name]

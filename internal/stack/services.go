@@ -58,16 +58,30 @@ func (s *StartServices) Run(ctx context.Context, r pipeline.Reporter) error {
 // Ready reports whether every service already runs and is ready, as Run
 // leaves them.
 func (s *StartServices) Ready(ctx context.Context) bool {
-	list, err := PS(ctx, s.Compose)
+	byService, err := containersByService(ctx, s.Compose)
 	if err != nil {
 		return false
 	}
-	byService := map[string]Container{}
-	for _, c := range list {
-		byService[c.Service] = c
-	}
 	waiting, failed := s.check(byService)
 	return len(waiting) == 0 && failed == ""
+}
+
+// containersByService lists the stack's containers by their service.
+func containersByService(ctx context.Context, c Compose) (map[string]Container, error) {
+	list, err := PS(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return indexByService(list), nil
+}
+
+// indexByService indexes containers by their compose service.
+func indexByService(list []Container) map[string]Container {
+	m := make(map[string]Container, len(list))
+	for _, c := range list {
+		m[c.Service] = c
+	}
+	return m
 }
 
 // Fingerprint identifies what Run starts from model: the whole compose
@@ -104,13 +118,9 @@ func (s *StartServices) wait(ctx context.Context, r pipeline.Reporter) error {
 	}
 	deadline := time.Now().Add(timeout)
 	for {
-		list, err := PS(ctx, s.Compose)
+		byService, err := containersByService(ctx, s.Compose)
 		if err != nil {
 			return err
-		}
-		byService := map[string]Container{}
-		for _, c := range list {
-			byService[c.Service] = c
 		}
 		waiting, failed := s.check(byService)
 		if failed != "" {
