@@ -102,7 +102,7 @@ func TestDataVolumeMovesAndOutlivesTheHost(t *testing.T) {
 
 	// The old host lets go of the volume (EC2 stops an instance before
 	// detaching), then a new host gets it.
-	a.Exec(t, "kill $(cat /var/run/docker.pid); while [ -e /var/run/docker.pid ]; do sleep 0.2; done; umount /var/lib/docker/volumes")
+	a.StopForDetach(t)
 	b := sshtest.Start(t, sshtest.Trixie)
 	b.AttachBlockDevice(t, dataDevice, minor)
 	res, err = bootstrapHost(t, dial(t, b, "root"), dataOpts(), nil)

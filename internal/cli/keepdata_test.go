@@ -127,9 +127,7 @@ func TestRegistryOutlivesTheHost(t *testing.T) {
 	}
 	// EC2 terminates the instance: it stops (the file systems unmounted)
 	// before the volume is detached.
-	first.Exec(t, `docker ps -q | xargs -r docker stop -t 20 >/dev/null
-		kill $(cat /var/run/docker.pid); while [ -e /var/run/docker.pid ]; do sleep 0.2; done
-		umount /var/lib/docker/volumes`)
+	first.StopForDetach(t)
 	first.Remove()
 
 	second, program := instance()

@@ -292,6 +292,17 @@ func forward(t testing.TB, l net.Listener, addr string) {
 	}()
 }
 
+// StopForDetach does what an instance's shutdown does before its data
+// volume is detached: stops the containers, then Docker (no systemd runs
+// here to do it), then unmounts Docker's volumes directory, which the
+// data volume holds.
+func (h *Host) StopForDetach(t testing.TB) {
+	t.Helper()
+	h.Exec(t, `docker ps -q | xargs -r docker stop -t 20 >/dev/null
+		kill $(cat /var/run/docker.pid); while [ -e /var/run/docker.pid ]; do sleep 0.2; done
+		umount /var/lib/docker/volumes`)
+}
+
 // AttachBlockDevice makes the block device with the loop driver's minor
 // number (testenv.LoopDevice) appear in the host at path, the way an
 // attached cloud volume appears on an instance.
