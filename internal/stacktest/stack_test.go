@@ -43,6 +43,8 @@ func TestStackEndToEnd(t *testing.T) {
 	p.WithPostgres(t)
 	p.Build(t)
 	step("images built")
+	checkLeanImages(t, p, "serve", "train", "mlflow", "prefect")
+	step("images checked lean")
 	p.Up(t, append(append([]string{}, CoreServices...), "prefect", "worker")...)
 	step("stack healthy")
 	ctx := context.Background()

@@ -1,11 +1,13 @@
 #!/bin/sh
-# pip install for an image layer, and nothing a running container does not
-# need: no pip cache, no test suites of the big scientific packages, no C
-# headers or Cython sources (they only build extensions). Packages keep the
-# byte code pip compiles, so containers start without compiling it (the
+# Installs locked packages into an image layer with uv (the uv stage,
+# mounted at /opt/uv), and nothing a running container does not need: no
+# cache, no test suites of the big scientific packages, no C headers or
+# Cython sources (they only build extensions). Packages keep their byte
+# code, compiled at install, so containers start without compiling it (the
 # images set PYTHONDONTWRITEBYTECODE, so nothing would keep it).
+# Arguments are pip's: -r LOCK, --no-deps.
 set -eu
-pip install --no-cache-dir --compile "$@"
+/opt/uv/bin/uv pip install --python "$(command -v python)" --no-cache --compile-bytecode "$@"
 site=$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 cd "$site"
 # Only these packages' tests folders: elsewhere a folder named tests can be

@@ -2,6 +2,8 @@
 # build.target), layered so that the bytes they share are built and
 # shipped once:
 #
+#   uv          the installer (uv, from PyPI): mounted into the steps that
+#               install packages, never a layer of an image
 #   base        the Python base image, the app user, the install script
 #   serve-deps  the model server's packages (requirements/serve.txt)
 #   serve       + the code: the model server
@@ -15,6 +17,12 @@
 # The base image is a build argument, so air-gapped builds can point at a mirror.
 ARG BASE_IMAGE=python:3.11-slim
 
+# uv installs the locks (the same files pip reads) about three times as
+# fast as pip: downloads, unpacking and byte-compiling run in parallel.
+FROM ${BASE_IMAGE} AS uv
+ARG UV_VERSION=0.13.9
+RUN pip install --no-cache-dir --target /opt/uv "uv==${UV_VERSION}"
+
 FROM ${BASE_IMAGE} AS base
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN useradd --uid 1000 --create-home --shell /usr/sbin/nologin app
@@ -22,7 +30,7 @@ COPY docker/pip-install.sh /usr/local/lib/pip-install.sh
 
 FROM base AS serve-deps
 COPY requirements/serve.txt /tmp/req/serve.txt
-RUN sh /usr/local/lib/pip-install.sh -r /tmp/req/serve.txt
+RUN --mount=from=uv,source=/opt/uv,target=/opt/uv sh /usr/local/lib/pip-install.sh -r /tmp/req/serve.txt
 
 FROM serve-deps AS serve
 RUN mkdir -p /data/predictions && chown -R app:app /data
@@ -36,7 +44,7 @@ CMD ["python", "-m", "taxi_duration.serve"]
 
 FROM serve-deps AS jobs-deps
 COPY requirements/jobs.txt /tmp/req/jobs.txt
-RUN sh /usr/local/lib/pip-install.sh -r /tmp/req/jobs.txt
+RUN --mount=from=uv,source=/opt/uv,target=/opt/uv sh /usr/local/lib/pip-install.sh -r /tmp/req/jobs.txt
 
 FROM jobs-deps AS jobs
 RUN mkdir -p /data/predictions /data/reports && chown -R app:app /data
@@ -65,7 +73,7 @@ CMD ["python", "/usr/local/lib/prefect_server.py"]
 # imports (see requirements/mlflow-server.txt); jobs-deps has the rest.
 FROM jobs-deps AS mlflow
 COPY requirements/mlflow.txt /tmp/req/mlflow.txt
-RUN sh /usr/local/lib/pip-install.sh --no-deps -r /tmp/req/mlflow.txt
+RUN --mount=from=uv,source=/opt/uv,target=/opt/uv sh /usr/local/lib/pip-install.sh --no-deps -r /tmp/req/mlflow.txt
 RUN mkdir -p /mlflow/artifacts && chown -R app:app /mlflow
 USER app
 WORKDIR /mlflow
