@@ -48,6 +48,11 @@ func TestStackEndToEnd(t *testing.T) {
 	p.Up(t, append(append([]string{}, CoreServices...), "prefect", "worker")...)
 	step("stack healthy")
 	ctx := context.Background()
+	// The MLflow server runs without MLflow 3's job runner (its huey
+	// consumers would hold 2 GB for jobs the stack never submits).
+	if procs, err := p.Compose(ctx, "top", "mlflow"); err != nil || strings.Contains(procs, "huey") {
+		t.Fatalf("the MLflow server's processes (%v):\n%s", err, procs)
+	}
 	if err := CreateBucket(ctx, p.Ports.S3, bucket); err != nil {
 		t.Fatal(err)
 	}
