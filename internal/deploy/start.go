@@ -27,7 +27,7 @@ func (s start) Skip(ctx context.Context) (string, bool) {
 	if err != nil || last == "" {
 		return "", false
 	}
-	step := p.Start(s.model, s.skip, s.opts.Timeout)
+	step := s.services()
 	if now, err := step.Fingerprint(ctx, s.model); err != nil || now != last || !step.Ready(ctx) {
 		return "", false
 	}
@@ -36,18 +36,23 @@ func (s start) Skip(ctx context.Context) (string, bool) {
 
 func (s start) Run(ctx context.Context, r pipeline.Reporter) error {
 	p := s.project()
-	// A start that fails part way leaves no record to trust.
-	if err := stack.SaveStarted(ctx, p.State, ""); err != nil {
-		return err
+	// Only this machine keeps the record Skip reads (a host's would cost
+	// a round trip each up, for nothing). A start that fails part way
+	// leaves no record to trust.
+	local := !s.t.Remote()
+	if local {
+		if err := stack.SaveStarted(ctx, p.State, ""); err != nil {
+			return err
+		}
 	}
 	if err := stack.SaveSkipped(ctx, p.State, s.skip); err != nil {
 		return err
 	}
-	step := p.Start(s.model, s.skip, s.opts.Timeout)
+	step := s.services()
 	if err := step.Run(ctx, r); err != nil {
 		return err
 	}
-	if s.t.Remote() {
+	if !local {
 		return nil
 	}
 	fp, err := step.Fingerprint(ctx, s.model)
@@ -55,4 +60,9 @@ func (s start) Run(ctx context.Context, r pipeline.Reporter) error {
 		return nil // no record: the next up runs compose up again
 	}
 	return stack.SaveStarted(ctx, p.State, fp)
+}
+
+// services is the stack's start of the services not skipped.
+func (s start) services() *stack.StartServices {
+	return s.project().Start(s.model, s.skip, s.opts.Timeout)
 }

@@ -81,15 +81,7 @@ func TestBlankUpIsIdempotent(t *testing.T) {
 		len(res.Endpoints) != 1 || !res.Endpoints[0].Healthy {
 		t.Errorf("up after the app was stopped: exit %d, %+v\n%s", restarted.code, res.Endpoints, restarted.errOut)
 	}
-	moved := testenv.FreePort(t)
-	cfg := filepath.Join(dir, "mlforge.yaml")
-	b, err := os.ReadFile(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(cfg, []byte(strings.Replace(string(b), fmt.Sprintf("port: %d", port), fmt.Sprintf("port: %d", moved), 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	moved := setFreePorts(t, filepath.Join(dir, "mlforge.yaml"), "app")["app"]
 	changed := mlforge(t, dir, nil, "up", "--json")
 	res3 := decode[upJSON](t, changed.out)
 	if changed.code != 0 || !strings.Contains(changed.errOut, " ✓ start services") || len(res3.Endpoints) != 1 ||

@@ -26,11 +26,11 @@ RUN pip install --no-cache-dir --target /opt/uv "uv==${UV_VERSION}"
 FROM ${BASE_IMAGE} AS base
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN useradd --uid 1000 --create-home --shell /usr/sbin/nologin app
-COPY docker/pip-install.sh /usr/local/lib/pip-install.sh
+COPY docker/install-packages.sh /usr/local/lib/install-packages.sh
 
 FROM base AS serve-deps
 COPY requirements/serve.txt /tmp/req/serve.txt
-RUN --mount=from=uv,source=/opt/uv,target=/opt/uv sh /usr/local/lib/pip-install.sh -r /tmp/req/serve.txt
+RUN --mount=from=uv,source=/opt/uv,target=/opt/uv sh /usr/local/lib/install-packages.sh -r /tmp/req/serve.txt
 
 FROM serve-deps AS serve
 RUN mkdir -p /data/predictions && chown -R app:app /data
@@ -44,7 +44,7 @@ CMD ["python", "-m", "taxi_duration.serve"]
 
 FROM serve-deps AS jobs-deps
 COPY requirements/jobs.txt /tmp/req/jobs.txt
-RUN --mount=from=uv,source=/opt/uv,target=/opt/uv sh /usr/local/lib/pip-install.sh -r /tmp/req/jobs.txt
+RUN --mount=from=uv,source=/opt/uv,target=/opt/uv sh /usr/local/lib/install-packages.sh -r /tmp/req/jobs.txt
 
 FROM jobs-deps AS jobs
 RUN mkdir -p /data/predictions /data/reports && chown -R app:app /data
@@ -73,7 +73,7 @@ CMD ["python", "/usr/local/lib/prefect_server.py"]
 # imports (see requirements/mlflow-server.txt); jobs-deps has the rest.
 FROM jobs-deps AS mlflow
 COPY requirements/mlflow.txt /tmp/req/mlflow.txt
-RUN --mount=from=uv,source=/opt/uv,target=/opt/uv sh /usr/local/lib/pip-install.sh --no-deps -r /tmp/req/mlflow.txt
+RUN --mount=from=uv,source=/opt/uv,target=/opt/uv sh /usr/local/lib/install-packages.sh --no-deps -r /tmp/req/mlflow.txt
 RUN mkdir -p /mlflow/artifacts && chown -R app:app /mlflow
 USER app
 WORKDIR /mlflow
