@@ -10,7 +10,7 @@ cd "$repo" || exit 1
 log="$work/remote.log"
 CI="" go test -count=1 -timeout 40m -run '^TestTaxiStackOnSSHHost$' -v ./internal/e2e >"$log" 2>&1 || {
   tail -n 60 "$log" >&2; echo "bench: the remote end-to-end run failed" >&2; exit 1; }
-grep -oE 'up on a fresh host \(bootstrap \+ deploy\): [0-9.]+[a-z]+[0-9.a-z]*' "$log" | sed 's/^/fresh host: /'
+grep -oE 'up on a fresh host \(bootstrap \+ deploy\): [0-9.]+[a-z]+[0-9.a-z]*(; steps map\[[^]]*\])?' "$log" | sed 's/^/fresh host: /'
 grep -oE 'first up shipped [0-9]+ images, [0-9]+ bytes' "$log"
-grep -oE 'no-op re-deploy: [0-9.]+[a-z]+' "$log"
+grep -oE 'no-op re-deploy: [0-9.]+[a-z]+(; steps map\[[^]]*\])?' "$log"
 grep -oE 'one-line change shipped [0-9]+ bytes \(full first deploy [0-9]+\)' "$log"

@@ -143,6 +143,9 @@ func TestTwoMachinesShareAnEnvironment(t *testing.T) {
 	if len(o.Built)+len(o.Shipped) != 0 || o.Synced || len(o.Endpoints) != 1 || !o.Endpoints[0].Healthy {
 		t.Errorf("bob's up: %+v, want a no-op on the same healthy stack", o)
 	}
+	if !strings.Contains(b.errOut, " - start services (all running, nothing changed since the last up)") {
+		t.Errorf("bob's up ran compose up again on the stack alice started:\n%s", b.errOut)
+	}
 	if strings.Contains(b.errOut, "created ") || strings.Contains(b.errOut, "• replace the first-boot host key\n   ") {
 		t.Errorf("bob's up changed the environment:\n%s", b.errOut)
 	}

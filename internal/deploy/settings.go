@@ -26,5 +26,11 @@ func (w writeSettings) step() *remote.WriteSettings {
 func (w writeSettings) Skip(ctx context.Context) (string, bool) { return w.step().Skip(ctx) }
 
 func (w writeSettings) Run(ctx context.Context, r pipeline.Reporter) error {
-	return w.step().Run(ctx, r)
+	step := w.step()
+	if err := step.Run(ctx, r); err != nil {
+		return err
+	}
+	data, _ := step.Render() // Run rendered it without error
+	w.settings = string(data)
+	return nil
 }

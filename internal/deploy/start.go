@@ -2,6 +2,9 @@ package deploy
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 
 	"github.com/mlforge/mlforge/internal/pipeline"
 	"github.com/mlforge/mlforge/internal/stack"
@@ -13,22 +16,22 @@ type start struct{ *run }
 
 func (s start) String() string { return "start services" }
 
-// Skip implements pipeline.Skipper, on this machine: when the compose
-// model, the services and their images are those the last start recorded
-// and every service still runs ready, compose up would change nothing.
-// (On a host, the settings and the synced files also count, and the
-// model is read here: there it always runs.)
+// Skip implements pipeline.Skipper: when what the last start recorded is
+// what would start now (the compose model, the services, the image each
+// runs and, on a host, the project's copy there and the deployment
+// settings) and every service still runs ready, compose up would change
+// nothing. The record lives beside the stack, so an up from another
+// machine to the same host is seen.
 func (s start) Skip(ctx context.Context) (string, bool) {
-	if s.t.Remote() {
-		return "", false
+	if s.t.Remote() && (s.res.Synced || len(s.res.Shipped) > 0 || len(s.res.Built) > 0) {
+		return "", false // changed in this up: no need to ask the host
 	}
-	p := s.project()
-	last, err := stack.LoadStarted(ctx, p.State)
+	last, err := stack.LoadStarted(ctx, s.project().State)
 	if err != nil || last == "" {
 		return "", false
 	}
 	step := s.services()
-	if now, err := step.Fingerprint(ctx, s.model); err != nil || now != last || !step.Ready(ctx) {
+	if now, err := s.fingerprint(ctx, step); err != nil || now != last || !step.Ready(ctx) {
 		return "", false
 	}
 	return "all running, nothing changed since the last up", true
@@ -36,14 +39,9 @@ func (s start) Skip(ctx context.Context) (string, bool) {
 
 func (s start) Run(ctx context.Context, r pipeline.Reporter) error {
 	p := s.project()
-	// Only this machine keeps the record Skip reads (a host's would cost
-	// a round trip each up, for nothing). A start that fails part way
-	// leaves no record to trust.
-	local := !s.t.Remote()
-	if local {
-		if err := stack.SaveStarted(ctx, p.State, ""); err != nil {
-			return err
-		}
+	// A start that fails part way leaves no record to trust.
+	if err := stack.SaveStarted(ctx, p.State, ""); err != nil {
+		return err
 	}
 	if err := stack.SaveSkipped(ctx, p.State, s.skip); err != nil {
 		return err
@@ -52,10 +50,7 @@ func (s start) Run(ctx context.Context, r pipeline.Reporter) error {
 	if err := step.Run(ctx, r); err != nil {
 		return err
 	}
-	if !local {
-		return nil
-	}
-	fp, err := step.Fingerprint(ctx, s.model)
+	fp, err := s.fingerprint(ctx, step)
 	if err != nil {
 		return nil // no record: the next up runs compose up again
 	}
@@ -65,4 +60,18 @@ func (s start) Run(ctx context.Context, r pipeline.Reporter) error {
 // services is the stack's start of the services not skipped.
 func (s start) services() *stack.StartServices {
 	return s.project().Start(s.model, s.skip, s.opts.Timeout)
+}
+
+// fingerprint identifies what the step starts; on a host, with the copy
+// of the project and the settings compose reads there.
+func (s start) fingerprint(ctx context.Context, step *stack.StartServices) (string, error) {
+	fp, err := step.Fingerprint(ctx, s.model)
+	if err != nil || !s.t.Remote() {
+		return fp, err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "services %s\nproject %s\n", fp, s.synced)
+	settings := sha256.Sum256([]byte(s.settings))
+	fmt.Fprintf(h, "settings %x\n", settings)
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -16,6 +16,6 @@ func (s syncProject) String() string { return "sync the project" }
 func (s syncProject) Run(ctx context.Context, r pipeline.Reporter) error {
 	step := &remote.SyncProject{Host: s.conn.Client, Src: s.t.Dir, Dest: s.conn.Dir}
 	err := step.Run(ctx, r)
-	s.res.Synced = step.Changed
+	s.res.Synced, s.synced = step.Changed, step.Hash
 	return err
 }

@@ -98,6 +98,8 @@ type run struct {
 	outputs    map[string]provision.Output // aws: the environment's outputs, from provisioning
 	deployment *deployment                 // aws: what the environment adds, from its outputs
 	conn       *remote.Conn                // remote: the host, once connected
+	synced     string                      // remote: the project's copy on the host (its hash), once synced
+	settings   string                      // remote: the deployment settings on the host, once written
 
 	// resume: the stack starts from the host's own copy; nothing is built.
 	resume bool

@@ -57,7 +57,7 @@ func TestTaxiStackOnSSHHost(t *testing.T) {
 	if first.code != 0 {
 		t.Fatalf("up --target ssh failed:\n%s", first.errOut)
 	}
-	t.Logf("up on a fresh host (bootstrap + deploy): %s", time.Since(start))
+	t.Logf("up on a fresh host (bootstrap + deploy): %s; steps %v", time.Since(start), stepTimes(first.errOut))
 	res := decode[remoteJSON](t, first.out)
 	if !res.Trained || res.ModelVersion == "" || !res.Synced || len(res.Shipped) < 4 {
 		t.Errorf("first up: %+v", res)
@@ -108,10 +108,13 @@ func TestTaxiStackOnSSHHost(t *testing.T) {
 
 	start = time.Now()
 	again := mlforge(t, dir, nil, append([]string{"up", "--skip", "grafana", "--json"}, target...)...)
-	t.Logf("no-op re-deploy: %s", time.Since(start))
+	t.Logf("no-op re-deploy: %s; steps %v", time.Since(start), stepTimes(again.errOut))
 	second := decode[remoteJSON](t, again.out)
 	if again.code != 0 || len(second.Shipped) != 0 || second.Synced || second.Trained || second.ShippedBytes != 0 {
 		t.Errorf("second up was not a no-op: %+v", second)
+	}
+	if !strings.Contains(again.errOut, " - start services (all running, nothing changed since the last up)") {
+		t.Errorf("the no-op re-deploy ran compose up on the host again:\n%s", again.errOut)
 	}
 
 	src := filepath.Join(dir, "src", "taxi_duration", "serve.py")
@@ -121,6 +124,9 @@ func TestTaxiStackOnSSHHost(t *testing.T) {
 	third := decode[remoteJSON](t, changed.out)
 	if changed.code != 0 || strings.Join(third.Shipped, ",") != name+"-jobs:latest,"+name+"-serve:latest" {
 		t.Errorf("after a code change shipped %v", third.Shipped)
+	}
+	if !strings.Contains(changed.errOut, " ✓ start services") {
+		t.Errorf("after a code change up did not start the services again:\n%s", changed.errOut)
 	}
 	if third.ShippedBytes == 0 || third.ShippedBytes > res.ShippedBytes/20 {
 		t.Errorf("a one-line change shipped %d bytes (first deploy: %d): layers the host has were sent again", third.ShippedBytes, res.ShippedBytes)

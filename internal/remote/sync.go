@@ -36,6 +36,9 @@ type SyncProject struct {
 
 	Changed bool
 	Bytes   int64
+	// Hash identifies the project's copy on the host once Run returns
+	// without error (the archive's SHA-256).
+	Hash string
 }
 
 // Runner runs a shell command on the host.
@@ -56,6 +59,7 @@ func (s *SyncProject) Run(ctx context.Context, r pipeline.Reporter) error {
 	var out bytes.Buffer
 	_ = s.Host.Run(ctx, "cat "+quote(s.Dest+"/"+stateDir+"/sync.sha256")+" 2>/dev/null", nil, &out, io.Discard)
 	if strings.TrimSpace(out.String()) == hash {
+		s.Hash = hash
 		r.Update("unchanged")
 		return nil
 	}
@@ -77,7 +81,7 @@ printf '%s\n' ` + hash + ` > ` + stateDir + `/sync.sha256`
 	if err := s.Host.Run(ctx, script, bytes.NewReader(withList(archive, list)), io.Discard, &stderr); err != nil {
 		return fmt.Errorf("copying the project to %s: %w: %s", s.Dest, err, strings.TrimSpace(stderr.String()))
 	}
-	s.Changed, s.Bytes = true, int64(len(archive))
+	s.Changed, s.Bytes, s.Hash = true, int64(len(archive)), hash
 	r.Update(fmt.Sprintf("%d files, %s", len(list), human(s.Bytes)))
 	return nil
 }
