@@ -27,10 +27,7 @@ func (w writeSettings) Skip(ctx context.Context) (string, bool) { return w.step(
 
 func (w writeSettings) Run(ctx context.Context, r pipeline.Reporter) error {
 	step := w.step()
-	if err := step.Run(ctx, r); err != nil {
-		return err
-	}
-	data, _ := step.Render() // Run rendered it without error
-	w.settings = string(data)
-	return nil
+	err := step.Run(ctx, r)
+	w.settings = step.Hash
+	return err
 }

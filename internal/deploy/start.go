@@ -70,8 +70,6 @@ func (s start) fingerprint(ctx context.Context, step *stack.StartServices) (stri
 		return fp, err
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "services %s\nproject %s\n", fp, s.synced)
-	settings := sha256.Sum256([]byte(s.settings))
-	fmt.Fprintf(h, "settings %x\n", settings)
+	fmt.Fprintf(h, "services %s\nproject %s\nsettings %s\n", fp, s.synced, s.settings)
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

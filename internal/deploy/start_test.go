@@ -37,23 +37,23 @@ func TestStartFingerprint(t *testing.T) {
 		}
 		return got
 	}
-	host := fp(SSH, "h1", "A=1\n", "d1", base)
-	if again := fp(SSH, "h1", "A=1\n", "d1", base); again != host {
+	host := fp(SSH, "h1", "s1", "d1", base)
+	if again := fp(SSH, "h1", "s1", "d1", base); again != host {
 		t.Errorf("the same start gave two fingerprints: %s, %s", host, again)
 	}
 	changed := map[string]string{
-		"the project's copy": fp(SSH, "h2", "A=1\n", "d1", base),
-		"the settings":       fp(SSH, "h1", "A=2\n", "d1", base),
+		"the project's copy": fp(SSH, "h2", "s1", "d1", base),
+		"the settings":       fp(SSH, "h1", "s2", "d1", base),
 		"no settings":        fp(SSH, "h1", "", "d1", base),
-		"the compose model":  fp(SSH, "h1", "A=1\n", "d2", base),
-		"an image":           fp(SSH, "h1", "A=1\n", "d1", images{"p-app:latest": "sha256:a2", "postgres:16": "sha256:p1"}),
+		"the compose model":  fp(SSH, "h1", "s1", "d2", base),
+		"an image":           fp(SSH, "h1", "s1", "d1", images{"p-app:latest": "sha256:a2", "postgres:16": "sha256:p1"}),
 	}
 	for what, got := range changed {
 		if got == host {
 			t.Errorf("a change of %s left the host's fingerprint as it was", what)
 		}
 	}
-	if fp(Local, "h1", "A=1\n", "d1", base) != fp(Local, "", "", "d1", base) {
+	if fp(Local, "h1", "s1", "d1", base) != fp(Local, "", "", "d1", base) {
 		t.Error("this machine's fingerprint depends on a host's copy or settings")
 	}
 	if fp(Local, "", "", "d1", base) == host {

@@ -99,7 +99,7 @@ type run struct {
 	deployment *deployment                 // aws: what the environment adds, from its outputs
 	conn       *remote.Conn                // remote: the host, once connected
 	synced     string                      // remote: the project's copy on the host (its hash), once synced
-	settings   string                      // remote: the deployment settings on the host, once written
+	settings   string                      // remote: the deployment settings on the host (their hash), once written
 
 	// resume: the stack starts from the host's own copy; nothing is built.
 	resume bool

@@ -3,6 +3,8 @@ package remote
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"regexp"
@@ -29,6 +31,10 @@ type WriteSettings struct {
 	Values map[string]string
 
 	Changed bool
+	// Hash identifies the host's settings file once Run returns without
+	// error (its SHA-256; "" when there is none), as SyncProject.Hash
+	// does the project's copy.
+	Hash    string
 	current *bytes.Buffer // the host's file, once read
 }
 
@@ -78,6 +84,7 @@ func (w *WriteSettings) Run(ctx context.Context, r pipeline.Reporter) error {
 	}
 	path := quote(w.Dir + "/" + settingsFile)
 	if bytes.Equal(w.read(ctx), data) {
+		w.Hash = fileHash(data)
 		r.Update("unchanged")
 		return nil
 	}
@@ -93,7 +100,7 @@ mv ` + path + `.new ` + path
 	if err := w.Host.Run(ctx, script, bytes.NewReader(data), io.Discard, &stderr); err != nil {
 		return fmt.Errorf("writing %s on the host: %w: %s", settingsFile, err, strings.TrimSpace(stderr.String()))
 	}
-	w.Changed, w.current = true, bytes.NewBuffer(data)
+	w.Changed, w.current, w.Hash = true, bytes.NewBuffer(data), fileHash(data)
 	r.Update(fmt.Sprintf("%d values", len(w.Values)))
 	return nil
 }
@@ -101,3 +108,12 @@ mv ` + path + `.new ` + path
 // sourceSettings is the shell fragment that exports the settings file's
 // values, when there is one, into the environment compose runs in.
 const sourceSettings = `if [ -f ` + settingsFile + ` ]; then set -a; . ./` + settingsFile + `; set +a; fi; `
+
+// fileHash is the SHA-256 of a settings file's contents, "" for none.
+func fileHash(data []byte) string {
+	if len(data) == 0 {
+		return ""
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}

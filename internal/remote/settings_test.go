@@ -71,7 +71,9 @@ func TestSettingsReachCompose(t *testing.T) {
 		}
 		return out.String()
 	}
-	// write runs the step as a pipeline does: Skip first, then Run.
+	// write runs the step as a pipeline does: Skip first, then Run; hashes
+	// keeps the Hash of each run.
+	var hashes []string
 	write := func(values map[string]string) bool {
 		t.Helper()
 		w := &WriteSettings{Host: c, Dir: dir, Values: values}
@@ -81,6 +83,7 @@ func TestSettingsReachCompose(t *testing.T) {
 		if err := w.Run(ctx, quiet{}); err != nil {
 			t.Fatal(err)
 		}
+		hashes = append(hashes, w.Hash)
 		return w.Changed
 	}
 
@@ -109,6 +112,10 @@ func TestSettingsReachCompose(t *testing.T) {
 	}
 	if out := env(); strings.Contains(out, "MLFLOW_ARTIFACTS_DESTINATION") {
 		t.Errorf("dropped settings still reach compose:\n%s", out)
+	}
+	// The same file gives the same hash whether written or found; none, none.
+	if len(hashes) != 3 || hashes[0] == "" || hashes[1] != hashes[0] || hashes[2] != "" {
+		t.Errorf("settings hashes (written, unchanged, dropped) = %q", hashes)
 	}
 	if _, skip := (&WriteSettings{Host: c, Dir: dir}).Skip(ctx); !skip {
 		t.Error("a target without settings, on a host without them, is not skipped")
