@@ -87,7 +87,10 @@ func request(c *http.Client, url string) answer {
 		return answer{err: err}
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return answer{err: fmt.Errorf("HTTP %d, body cut after %d bytes: %w", resp.StatusCode, len(body), err)}
+	}
 	if resp.StatusCode != http.StatusOK {
 		return answer{err: fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(body)))}
 	}

@@ -32,9 +32,16 @@ VERSION = "%s"
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
-    """Answers every request with the version and the replica's name."""
+    """Answers every request with the version and the replica's name.
+
+    The answer leaves in one write, headers and body together, as a model
+    server's small answer does: a host that dies between two writes cuts a
+    response whose headers the proxy has already passed on, and no proxy
+    can replay that one.
+    """
 
     protocol_version = "HTTP/1.1"
+    wbufsize = 65536
 
     def _answer(self):
         body = json.dumps({"version": VERSION, "host": socket.gethostname(), "model_version": VERSION}).encode()
