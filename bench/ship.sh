@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Shipping images to a fresh SSH host (a Docker 26 test host reached
-# through 127.0.0.1): bytes on the wire and seconds for today's way (gzip,
-# one image after another), without compression one after another, and
-# the new way (zstd, three images at once, a shared layer sent once).
+# through 127.0.0.1): bytes on the wire and seconds, every image in one
+# stream (a shared layer read and sent once), gzip-compressed (what every
+# engine reads), uncompressed, and zstd-compressed (what mlforge sends an
+# engine that reads it), beside the issue's baseline (gzip, one image
+# after another).
 #
 #   bench/ship.sh [IMAGE...]
 #
 # Without arguments it ships the taxi-duration images built here by
 # `mlforge up` (PROJECT-serve, -jobs, -mlflow), or, when there are none,
 # three large local images that share a base layer. MLFORGE_SHIP_WAYS
-# picks ways ("serial-gzip serial-none parallel-zstd", the default).
+# picks ways ("gzip none zstd", the default).
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$repo" || exit 1

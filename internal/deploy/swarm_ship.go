@@ -89,12 +89,10 @@ func (s shipToNodes) shipTo(ctx context.Context, i int, refs, pull []string, r p
 	return again, err
 }
 
-// shipStep ships refs (and pull) to the host of conn, one image at a time:
-// the nodes already all ship at once, and this machine saves and
-// compresses every image it sends to each of them.
+// shipStep ships refs (and pull) to the host of conn.
 func (s shipToNodes) shipStep(conn *remote.Conn, refs, pull []string) *remote.ShipImages {
 	return &remote.ShipImages{Local: s.docker.Client(), Remote: conn.Engine.Client(), Host: conn.Client,
-		Address: conn.Client.Address(), Refs: refs, Pull: pull, Parallel: 1}
+		Address: conn.Client.Address(), Refs: refs, Pull: pull}
 }
 
 // tagBuilt tags every built image the stack runs with its ID.

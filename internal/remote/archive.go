@@ -2,7 +2,6 @@ package remote
 
 import (
 	"archive/tar"
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,13 +9,22 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
+	"sync/atomic"
 )
 
-// The image archive `docker save` writes: which layer files hold which
-// layer chains, and the same archive, compressed, without the layers the
-// host has.
+// archive is the image archive `docker save` wrote here for every image
+// to ship at once, each layer in it once however many images share it:
+// which layer files hold which layer chains, and the same archive,
+// compressed, without the layers the host has.
+type archive struct {
+	f *os.File
+	// layers maps each layer file to the chain IDs it holds (one, unless
+	// a layer repeats); nil when the layout is unknown, and then every
+	// file is sent.
+	layers map[string][]string
+	sizes  map[string]int64 // every regular file's size
+}
 
 // manifestEntry is one image of the archive's manifest.json.
 type manifestEntry struct {
@@ -24,11 +32,12 @@ type manifestEntry struct {
 	Layers []string `json:"Layers"`
 }
 
-// layerFiles maps each layer file of a saved image to the chain IDs it
-// holds (one, unless a layer repeats in the image); nil when the layout is
-// unknown, and then every file is sent.
-func layerFiles(f *os.File) (map[string][]string, error) {
-	files, err := readTarFiles(f, func(name string) bool {
+// readArchive reads the archive's index: its manifest, the images'
+// configurations and every file's size (the layers themselves are
+// skipped over, not read).
+func readArchive(f *os.File) (*archive, error) {
+	a := &archive{f: f, sizes: map[string]int64{}}
+	files, err := a.readFiles(func(name string) bool {
 		return name == "manifest.json" || strings.HasSuffix(name, ".json") || strings.HasPrefix(name, "blobs/")
 	})
 	if err != nil {
@@ -36,9 +45,9 @@ func layerFiles(f *os.File) (map[string][]string, error) {
 	}
 	var manifest []manifestEntry
 	if err := json.Unmarshal(files["manifest.json"], &manifest); err != nil {
-		return nil, fmt.Errorf("reading the saved image's manifest: %w", err)
+		return nil, fmt.Errorf("reading the saved images' manifest: %w", err)
 	}
-	out := map[string][]string{}
+	layers := map[string][]string{}
 	for _, m := range manifest {
 		var cfg struct {
 			RootFS struct {
@@ -46,29 +55,51 @@ func layerFiles(f *os.File) (map[string][]string, error) {
 			} `json:"rootfs"`
 		}
 		if err := json.Unmarshal(files[m.Config], &cfg); err != nil || len(cfg.RootFS.DiffIDs) != len(m.Layers) {
-			return nil, nil // unknown layout: ship everything
+			return a, nil // unknown layout: ship everything
 		}
 		for i, c := range chainIDs(cfg.RootFS.DiffIDs) {
-			out[m.Layers[i]] = append(out[m.Layers[i]], c)
+			layers[m.Layers[i]] = append(layers[m.Layers[i]], c)
 		}
 	}
-	return out, nil
+	a.layers = layers
+	return a, nil
 }
 
-// allChains lists the chains of the layer files, in a stable order.
-func allChains(files map[string][]string) []string {
-	var out []string
-	for _, cs := range files {
-		out = append(out, cs...)
+// readFiles records every regular file's size and returns the small
+// files want selects (JSON configurations and manifests; large blobs are
+// skipped by size). The tar reader seeks over the files it does not read.
+func (a *archive) readFiles(want func(string) bool) (map[string][]byte, error) {
+	if _, err := a.f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
 	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	out := map[string][]byte{}
+	tr := tar.NewReader(a.f)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		a.sizes[h.Name] = h.Size
+		if want(h.Name) && h.Size < 4<<20 {
+			b, err := io.ReadAll(tr)
+			if err != nil {
+				return nil, err
+			}
+			out[h.Name] = b
+		}
+	}
 }
 
 // omitted lists the layer files every chain of which the host has.
-func omitted(files map[string][]string, have map[string]bool) map[string]bool {
+func (a *archive) omitted(have map[string]bool) map[string]bool {
 	omit := map[string]bool{}
-	for name, cs := range files {
+	for name, cs := range a.layers {
 		all := len(cs) > 0
 		for _, c := range cs {
 			all = all && have[c]
@@ -80,36 +111,21 @@ func omitted(files map[string][]string, have map[string]bool) map[string]bool {
 	return omit
 }
 
-// readTarFiles returns the small files of a tar that want selects (JSON
-// configs and manifests; large blobs are skipped by size).
-func readTarFiles(f *os.File, want func(string) bool) (map[string][]byte, error) {
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	out := map[string][]byte{}
-	tr := tar.NewReader(bufio.NewReader(f))
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if h.Typeflag == tar.TypeReg && want(h.Name) && h.Size < 4<<20 {
-			b, err := io.ReadAll(tr)
-			if err != nil {
-				return nil, err
-			}
-			out[h.Name] = b
+// size is the bytes of the files sent when omit is left out.
+func (a *archive) size(omit map[string]bool) int64 {
+	var n int64
+	for name, s := range a.sizes {
+		if !omit[name] {
+			n += s
 		}
 	}
+	return n
 }
 
-// filterTar copies the tar in f to w, compressed with c, without the
-// omitted files.
-func filterTar(f *os.File, w io.Writer, omit map[string]bool, c Codec) error {
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
+// copyTo writes the archive to w, compressed with c, without the omitted
+// files, adding the bytes of the files it has copied to done as it goes.
+func (a *archive) copyTo(w io.Writer, omit map[string]bool, c Codec, done *atomic.Int64) error {
+	if _, err := a.f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
 	gz, err := compressor(c, w)
@@ -117,7 +133,7 @@ func filterTar(f *os.File, w io.Writer, omit map[string]bool, c Codec) error {
 		return err
 	}
 	tw := tar.NewWriter(gz)
-	tr := tar.NewReader(bufio.NewReader(f))
+	tr := tar.NewReader(a.f) // seeks over the omitted files
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -132,7 +148,9 @@ func filterTar(f *os.File, w io.Writer, omit map[string]bool, c Codec) error {
 		if err := tw.WriteHeader(h); err != nil {
 			return err
 		}
-		if _, err := io.Copy(tw, tr); err != nil {
+		n, err := io.Copy(tw, tr)
+		done.Add(n)
+		if err != nil {
 			return err
 		}
 	}

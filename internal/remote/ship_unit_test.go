@@ -4,73 +4,20 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 )
-
-// Two images sharing a base layer: the second waits while the first
-// brings it, then leaves it out; when the first fails, the second claims
-// it instead.
-func TestLayerClaimsSharedBase(t *testing.T) {
-	for _, ok := range []bool{true, false} {
-		l := newLayerClaims(map[string]bool{"os": true})
-		ctx := context.Background()
-		haveA, releaseA, err := l.acquire(ctx, []string{"os", "base", "a"})
-		if err != nil || !haveA["os"] || haveA["base"] {
-			t.Fatalf("first image: have %v, %v", haveA, err)
-		}
-		type result struct {
-			have    map[string]bool
-			release func(bool)
-		}
-		got := make(chan result)
-		go func() {
-			have, release, err := l.acquire(ctx, []string{"os", "base", "b"})
-			if err != nil {
-				t.Error(err)
-			}
-			got <- result{have, release}
-		}()
-		select {
-		case r := <-got:
-			t.Fatalf("the second image went on while the shared layer was in flight: %v", r.have)
-		default:
-		}
-		releaseA(ok)
-		r := <-got
-		if r.have["base"] != ok || r.have["b"] {
-			t.Errorf("first load ok=%v: the second image leaves out %v", ok, r.have)
-		}
-		r.release(true)
-		if !l.host["base"] || !l.host["b"] || l.host["a"] != ok {
-			t.Errorf("ok=%v: the host is known to have %v", ok, l.host)
-		}
-	}
-}
-
-// An image with nothing in common with one in flight does not wait, and
-// a waiting one gives up with its context.
-func TestLayerClaimsIndependentAndCancel(t *testing.T) {
-	l := newLayerClaims(nil)
-	_, release, _ := l.acquire(context.Background(), []string{"x"})
-	if _, r2, err := l.acquire(context.Background(), []string{"y"}); err != nil {
-		t.Fatal(err)
-	} else {
-		r2(true)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, _, err := l.acquire(ctx, []string{"x"}); !errors.Is(err, context.Canceled) {
-		t.Errorf("acquire on a cancelled context: %v", err)
-	}
-	release(true)
-}
 
 type fakeRunner struct {
 	err  error
@@ -98,8 +45,9 @@ func TestPickCodec(t *testing.T) {
 	}
 }
 
-// filterTar leaves out the omitted files and compresses with the codec.
-func TestFilterTarCodecs(t *testing.T) {
+// copyTo leaves out the omitted files, compresses with the codec and
+// counts the bytes of the files it copied.
+func TestArchiveCopyToCodecs(t *testing.T) {
 	var src bytes.Buffer
 	tw := tar.NewWriter(&src)
 	for _, name := range []string{"manifest.json", "keep/layer.tar", "drop/layer.tar"} {
@@ -112,10 +60,16 @@ func TestFilterTarCodecs(t *testing.T) {
 	os.WriteFile(path, src.Bytes(), 0o644)
 	f, _ := os.Open(path)
 	defer f.Close()
+	a := &archive{f: f}
+	omit := map[string]bool{"drop/layer.tar": true}
 	for _, c := range []Codec{Zstd, ZstdCLI, Gzip, Plain} {
 		var out bytes.Buffer
-		if err := filterTar(f, &out, map[string]bool{"drop/layer.tar": true}, c); err != nil {
+		var copied atomic.Int64
+		if err := a.copyTo(&out, omit, c, &copied); err != nil {
 			t.Fatal(err)
+		}
+		if want := int64(len("manifest.json")+len("keep/layer.tar")) * 1000; copied.Load() != want {
+			t.Errorf("%s: counted %d bytes copied, want %d", c, copied.Load(), want)
 		}
 		var r io.Reader = &out
 		switch c {
@@ -153,19 +107,123 @@ func TestFilterTarCodecs(t *testing.T) {
 	}
 }
 
+// One archive of two images sharing their first layer (as `docker save a
+// b` writes it): the shared file holds one chain, each top layer another;
+// the host having the shared chain leaves that file out, and the bytes
+// to send are the rest.
+func TestReadArchiveSharedLayer(t *testing.T) {
+	diff := func(s string) string { return "sha256:" + strings.Repeat(s, 64) }
+	cfg := func(ids ...string) string {
+		b, _ := json.Marshal(map[string]any{"rootfs": map[string]any{"type": "layers", "diff_ids": ids}})
+		return string(b)
+	}
+	manifest, _ := json.Marshal([]manifestEntry{
+		{Config: "a.json", Layers: []string{"base/layer.tar", "a/layer.tar"}},
+		{Config: "b.json", Layers: []string{"base/layer.tar", "b/layer.tar"}},
+	})
+	files := []struct{ name, body string }{
+		{"base/layer.tar", strings.Repeat("x", 5000)},
+		{"a/layer.tar", strings.Repeat("a", 300)},
+		{"b/layer.tar", strings.Repeat("b", 200)},
+		{"a.json", cfg(diff("1"), diff("2"))},
+		{"b.json", cfg(diff("1"), diff("3"))},
+		{"manifest.json", string(manifest)},
+	}
+	var src bytes.Buffer
+	tw := tar.NewWriter(&src)
+	var all int64
+	for _, f := range files {
+		tw.WriteHeader(&tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.body)), Typeflag: tar.TypeReg})
+		tw.Write([]byte(f.body))
+		all += int64(len(f.body))
+	}
+	tw.Close()
+	path := filepath.Join(t.TempDir(), "images.tar")
+	os.WriteFile(path, src.Bytes(), 0o644)
+	f, _ := os.Open(path)
+	defer f.Close()
+	a, err := readArchive(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chainsA, chainsB := chainIDs([]string{diff("1"), diff("2")}), chainIDs([]string{diff("1"), diff("3")})
+	if got := a.layers["base/layer.tar"]; len(got) != 2 || got[0] != diff("1") || got[1] != diff("1") {
+		t.Errorf("the shared file holds %v", got)
+	}
+	if a.layers["a/layer.tar"][0] != chainsA[1] || a.layers["b/layer.tar"][0] != chainsB[1] {
+		t.Errorf("top layers: %v", a.layers)
+	}
+	if a.size(nil) != all {
+		t.Errorf("size of everything %d, want %d", a.size(nil), all)
+	}
+	omit := a.omitted(map[string]bool{diff("1"): true})
+	if len(omit) != 1 || !omit["base/layer.tar"] {
+		t.Errorf("the host has the shared layer: omitted %v", omit)
+	}
+	if got := a.size(omit); got != all-5000 {
+		t.Errorf("bytes to send without the shared layer: %d, want %d", got, all-5000)
+	}
+}
+
 // A layer file that appears at two places in an image is left out only
 // when the host has both.
 func TestOmittedRepeatedLayer(t *testing.T) {
-	files := map[string][]string{"empty": {"c1", "c3"}, "top": {"c2"}}
-	if got := omitted(files, map[string]bool{"c1": true, "c2": true}); got["empty"] || !got["top"] {
+	a := &archive{layers: map[string][]string{"empty": {"c1", "c3"}, "top": {"c2"}}}
+	if got := a.omitted(map[string]bool{"c1": true, "c2": true}); got["empty"] || !got["top"] {
 		t.Errorf("omitted %v", got)
 	}
-	if got := omitted(files, map[string]bool{"c1": true, "c3": true}); !got["empty"] || got["top"] {
+	if got := a.omitted(map[string]bool{"c1": true, "c3": true}); !got["empty"] || got["top"] {
 		t.Errorf("omitted %v", got)
 	}
-	if got := allChains(files); len(got) != 3 {
-		t.Errorf("chains %v", got)
+}
+
+// progress tells how far a stream is until stopped, and nothing after.
+func TestProgress(t *testing.T) {
+	var read, sent atomic.Int64
+	read.Store(512 << 20)
+	sent.Store(100 << 20)
+	r := &updates{}
+	stop := progress(r, 1<<30, &read, &sent, time.Millisecond)
+	for r.count() == 0 {
+		time.Sleep(time.Millisecond)
 	}
+	stop()
+	n := r.count()
+	time.Sleep(10 * time.Millisecond)
+	if r.count() != n {
+		t.Error("progress went on after stop")
+	}
+	if got := r.last(); got != "sending: 50% of 1.0 GiB read, 100.0 MiB sent" {
+		t.Errorf("progress line %q", got)
+	}
+}
+
+// updates records a step's updates.
+type updates struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (u *updates) Start(string) {}
+func (u *updates) Update(s string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.lines = append(u.lines, s)
+}
+func (u *updates) End(error)      {}
+func (u *updates) Skip(string)    {}
+func (u *updates) Println(string) {}
+
+func (u *updates) count() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return len(u.lines)
+}
+
+func (u *updates) last() string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.lines[len(u.lines)-1]
 }
 
 func TestBrokenStream(t *testing.T) {
