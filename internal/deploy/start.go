@@ -11,7 +11,8 @@ import (
 )
 
 // start records the services not to start, then starts the others (compose
-// recreates only what changed) and waits until each runs and is healthy.
+// recreates only what changed) and waits until those the model step needs
+// run and are healthy; check health waits for the others.
 type start struct{ *run }
 
 func (s start) String() string { return "start services" }
@@ -50,6 +51,9 @@ func (s start) Run(ctx context.Context, r pipeline.Reporter) error {
 	if err := step.Run(ctx, r); err != nil {
 		return err
 	}
+	// Run waited for what the model step needs; check health waits for
+	// the rest, while the model step trains.
+	s.started = step
 	fp, err := s.fingerprint(ctx, step)
 	if err != nil {
 		return nil // no record: the next up runs compose up again

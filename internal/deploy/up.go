@@ -104,10 +104,11 @@ type run struct {
 	// resume: the stack starts from the host's own copy; nothing is built.
 	resume bool
 
-	model   *stack.Model       // the compose model, once read
-	skip    map[string]bool    // services not started
-	ensure  *stack.EnsureModel // the model step, once made
-	checked *stack.Healthy     // the last health check, for the endpoints
+	model   *stack.Model         // the compose model, once read
+	skip    map[string]bool      // services not started
+	ensure  *stack.EnsureModel   // the model step, once made
+	started *stack.StartServices // the services start started, once it ran
+	checked *stack.Healthy       // the last health check, for the endpoints
 	res     Result
 }
 

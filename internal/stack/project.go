@@ -85,8 +85,37 @@ func (p *Project) Build(model *Model) *BuildImages {
 // each runs (the model server: until it runs; its health needs a model).
 func (p *Project) Start(model *Model, skip map[string]bool, timeout time.Duration) *StartServices {
 	modelSvc, _, _ := ModelService(p.Config.Config)
-	return &StartServices{Engine: p.Engine, Compose: p.Compose, Services: Expected(p.Config.Config, model, skip),
-		Lenient: map[string]bool{modelSvc: true}, Timeout: timeout}
+	services := Expected(p.Config.Config, model, skip)
+	return &StartServices{Engine: p.Engine, Compose: p.Compose, Services: services,
+		Lenient: map[string]bool{modelSvc: true}, Await: ModelNeeds(model, services, modelSvc, TrainJob(p.Config.Config)),
+		Timeout: timeout}
+}
+
+// ModelNeeds is what the model step needs before it runs: the model
+// service, and the services the training job starts after (its
+// depends_on; compose started those only once theirs were met). nil
+// (every service) when there is no model service or training job, or the
+// job needs a service that is not started.
+func ModelNeeds(model *Model, services []Service, modelSvc, job string) map[string]bool {
+	started := map[string]bool{}
+	for _, s := range services {
+		started[s.Name] = true
+	}
+	train, ok := model.Services[job]
+	if modelSvc == "" || !ok || !started[modelSvc] {
+		return nil
+	}
+	needs := map[string]bool{modelSvc: true}
+	for dep, how := range train.DependsOn {
+		if started[dep] {
+			needs[dep] = true
+			continue
+		}
+		if opt, _ := how.(map[string]any); opt == nil || opt["required"] != false {
+			return nil
+		}
+	}
+	return needs
 }
 
 // EnsureModel returns the step that trains when the registry has no model

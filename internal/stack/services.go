@@ -24,6 +24,10 @@ type StartServices struct {
 	// Lenient services only need to run: their health depends on a later
 	// step (the model server before its first model).
 	Lenient map[string]bool
+	// Await, when set, names the services Run waits for (what the next
+	// step needs); Wait waits for the others, so that step runs while
+	// they become healthy. A service that fails fails Run all the same.
+	Await   map[string]bool
 	Timeout time.Duration
 	Poll    time.Duration
 }
@@ -52,7 +56,12 @@ func (s *StartServices) Run(ctx context.Context, r pipeline.Reporter) error {
 		r.Println(ui.Indent(tail(out.String(), 30), "   | "))
 		return errs.WithHint(err, "the compose output above says why; `mlforge logs SERVICE` shows a service's logs")
 	}
-	return s.wait(ctx, r)
+	return s.wait(ctx, r, s.Await)
+}
+
+// Wait waits until every service is ready, as Run does without Await.
+func (s *StartServices) Wait(ctx context.Context, r pipeline.Reporter) error {
+	return s.wait(ctx, r, nil)
 }
 
 // Ready reports whether every service already runs and is ready, as Run
@@ -62,7 +71,7 @@ func (s *StartServices) Ready(ctx context.Context) bool {
 	if err != nil {
 		return false
 	}
-	waiting, failed := s.check(byService)
+	waiting, failed := s.check(byService, nil)
 	return len(waiting) == 0 && failed == ""
 }
 
@@ -106,9 +115,9 @@ func (s *StartServices) Fingerprint(ctx context.Context, model *Model) (string, 
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// wait polls compose until every service is ready, failing fast on one
-// that exited or turned unhealthy.
-func (s *StartServices) wait(ctx context.Context, r pipeline.Reporter) error {
+// wait polls compose until every service in await (every service when
+// nil) is ready, failing fast on any that exited or turned unhealthy.
+func (s *StartServices) wait(ctx context.Context, r pipeline.Reporter, await map[string]bool) error {
 	timeout, poll := s.Timeout, s.Poll
 	if timeout == 0 {
 		timeout = 5 * time.Minute
@@ -122,7 +131,7 @@ func (s *StartServices) wait(ctx context.Context, r pipeline.Reporter) error {
 		if err != nil {
 			return err
 		}
-		waiting, failed := s.check(byService)
+		waiting, failed := s.check(byService, await)
 		if failed != "" {
 			return s.failure(ctx, r, s.service(failed), byService[failed], byService[failed].Describe())
 		}
@@ -143,16 +152,18 @@ func (s *StartServices) wait(ctx context.Context, r pipeline.Reporter) error {
 }
 
 // check sorts the services into those still waited for ("name (state)",
-// sorted) and the first that failed (exited, or unhealthy unless lenient).
-func (s *StartServices) check(byService map[string]Container) (waiting []string, failed string) {
+// sorted; only those in await, when set) and the first that failed
+// (exited, or unhealthy unless lenient).
+func (s *StartServices) check(byService map[string]Container, await map[string]bool) (waiting []string, failed string) {
 	for _, svc := range s.Services {
 		c, ok := byService[svc.Name]
 		lenient := s.Lenient[svc.Name]
 		switch {
+		case ok && (c.State == "exited" || c.State == "dead" || (c.Health == "unhealthy" && !lenient)):
+			return nil, svc.Name
+		case await != nil && !await[svc.Name]:
 		case !ok:
 			waiting = append(waiting, svc.Name+" (no container)")
-		case c.State == "exited" || c.State == "dead" || (c.Health == "unhealthy" && !lenient):
-			return nil, svc.Name
 		case c.Ready(svc.HasHealthCheck() && !lenient):
 		default:
 			waiting = append(waiting, svc.Name+" ("+c.Describe()+")")

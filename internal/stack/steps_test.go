@@ -90,6 +90,80 @@ func TestWaitExitedService(t *testing.T) {
 	}
 }
 
+// With Await, Run returns once those services are ready while the others
+// still start, fails at once on any service that failed, and Wait waits
+// for them all.
+func TestWaitAwaitsWhatTheModelStepNeeds(t *testing.T) {
+	var mu sync.Mutex
+	worker := "starting"
+	ps := func(args []string, out, errw io.Writer) error {
+		mu.Lock()
+		defer mu.Unlock()
+		return psLines(Container{Service: "mlflow", State: "running", Health: "healthy"},
+			Container{Service: "serve", State: "running", Health: "starting"},
+			Container{Service: "worker", State: "running", Health: worker})(args, out, errw)
+	}
+	c := &fakeCompose{handlers: map[string]func([]string, io.Writer, io.Writer) error{"ps": ps}}
+	s := &StartServices{Engine: &fakeEngine{}, Compose: c, Services: []Service{withHealth("mlflow"), withHealth("serve"), withHealth("worker")},
+		Lenient: map[string]bool{"serve": true}, Await: map[string]bool{"mlflow": true, "serve": true}, Poll: time.Millisecond}
+	if err := s.Run(context.Background(), &recorder{}); err != nil {
+		t.Fatalf("run with the worker still starting: %v", err)
+	}
+	if s.Ready(context.Background()) {
+		t.Error("Ready with the worker still starting")
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Wait(context.Background(), &recorder{}) }()
+	select {
+	case err := <-done:
+		t.Fatalf("Wait returned with the worker still starting: %v", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	mu.Lock()
+	worker = "healthy"
+	mu.Unlock()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	mu.Lock()
+	worker = "unhealthy"
+	mu.Unlock()
+	if err := s.Run(context.Background(), &recorder{}); err == nil || err.Error() != "service worker did not become healthy: unhealthy" {
+		t.Errorf("a service not awaited failed: run returned %v", err)
+	}
+}
+
+func TestModelNeeds(t *testing.T) {
+	model := &Model{Services: map[string]Service{
+		"mlflow": {Name: "mlflow", DependsOn: map[string]any{"postgres": map[string]any{"condition": "service_healthy", "required": false}}},
+		"serve":  {Name: "serve"},
+		"worker": {Name: "worker"},
+		"train":  {Name: "train", DependsOn: map[string]any{"mlflow": map[string]any{"condition": "service_healthy", "required": true}}},
+		"lonely": {Name: "lonely"},
+		"needy":  {Name: "needy", DependsOn: map[string]any{"postgres": map[string]any{"condition": "service_healthy", "required": true}}},
+		"maybe":  {Name: "maybe", DependsOn: map[string]any{"postgres": map[string]any{"required": false}, "mlflow": map[string]any{}}},
+	}}
+	all := []Service{{Name: "mlflow"}, {Name: "serve"}, {Name: "worker"}}
+	for _, tc := range []struct {
+		name, model, job string
+		services         []Service
+		want             string
+	}{
+		{"the model service and the job's dependencies", "serve", "train", all, "map[mlflow:true serve:true]"},
+		{"a job without dependencies", "serve", "lonely", all, "map[serve:true]"},
+		{"an optional dependency not started is not needed", "serve", "maybe", all, "map[mlflow:true serve:true]"},
+		{"a required dependency not started: wait for everything", "serve", "needy", all, "map[]"},
+		{"no model service", "", "train", all, "map[]"},
+		{"the model service skipped", "serve", "train", all[:1], "map[]"},
+		{"no training job", "serve", "", all, "map[]"},
+	} {
+		if got := fmt.Sprint(ModelNeeds(model, tc.services, tc.model, tc.job)); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
 func TestBuildImagesSkipsUnchanged(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"a.Dockerfile": "FROM x\nCOPY a.txt /\n", "b.Dockerfile": "FROM x\nCOPY b.txt /\n", "a.txt": "a", "b.txt": "b"})
