@@ -24,9 +24,9 @@ import (
 // the whole image. The images the host lacks travel together, in one
 // archive that holds each layer once however many of them share it (one
 // `docker save` of them all reads a shared layer once; one save per image
-// read the taxi stack's 1.2 GB of layers as 3.9 GB), compressed with the
-// best codec the host reads (ProbeCodec); saving here, compressing,
-// sending and loading on the host run at once, as a stream.
+// read the taxi stack's 1.2 GB of layers as 3.9 GB). The saved archive is
+// compressed with the best codec the host reads (ProbeCodec), sent and
+// loaded as one stream.
 type ShipImages struct {
 	Local, Remote *client.Client
 	// Host runs commands on the host (its SSH connection): with it, an
