@@ -59,8 +59,8 @@ func pickCodec(ctx context.Context, apiVersion string, host Runner) Codec {
 func compressor(c Codec, w io.Writer) (io.WriteCloser, error) {
 	switch c {
 	case Zstd, ZstdCLI:
-		// One encoder goroutine per stream: images ship several at once
-		// on machines with few cores.
+		// One encoder goroutine per stream: a swarm's nodes are shipped
+		// to all at once, from machines with few cores.
 		return zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
 	case Gzip:
 		return gzip.NewWriterLevel(w, gzip.BestSpeed)
