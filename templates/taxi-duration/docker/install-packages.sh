@@ -25,8 +25,6 @@ find . -type f \( -name '*.pyx' -o -name '*.pxd' -o -name '*.pxi' -o -name '*.h'
 # on every core; what an earlier layer compiled is up to date and stays in
 # that layer. Not for plotly's 13,600 validator modules: 8 s of a cold
 # build on two cores, while a drift report imports about 160 of them
-# (compiled in memory then, in a fraction of a second). Files that are not
-# Python 3 (a few packages ship such templates) fail to compile, as with
-# pip, without failing the install.
-python -m compileall -qq -j 0 -x '/plotly/validators/' "$site" || true
+# (compiled in memory then, in a fraction of a second).
+python /usr/local/lib/compile_packages.py "$site" --skip /plotly/validators/
 rm -rf /root/.cache /tmp/*

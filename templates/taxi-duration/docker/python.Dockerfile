@@ -26,7 +26,7 @@ RUN pip install --no-cache-dir --target /opt/uv "uv==${UV_VERSION}"
 FROM ${BASE_IMAGE} AS base
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN useradd --uid 1000 --create-home --shell /usr/sbin/nologin app
-COPY docker/install-packages.sh /usr/local/lib/install-packages.sh
+COPY docker/install-packages.sh docker/compile_packages.py /usr/local/lib/
 
 FROM base AS serve-deps
 COPY requirements/serve.txt /tmp/req/serve.txt
