@@ -13,9 +13,13 @@ if [ $# -eq 0 ]; then
   mlforge=$(build_mlforge)
   name=bench-images
   (cd "$work" && "$mlforge" new "$name" --set project_name="$name" >/dev/null)
-  (cd "$work/$name" && docker compose build mlflow serve prefect worker >"$work/build.log" 2>&1) || {
+  (cd "$work/$name" && docker compose build mlflow serve worker >"$work/build.log" 2>&1) || {
     tail -n 40 "$work/build.log" >&2; echo "bench: the build failed" >&2; exit 1; }
-  set -- "$name-serve:latest" "$name-jobs:latest" "$name-mlflow:latest" "$name-prefect:latest"
+  set -- "$name-serve:latest" "$name-jobs:latest" "$name-mlflow:latest"
+  # The orchestrator added to the stack: its server runs one of the three.
+  orchestrator=$(cd "$work/$name" && docker compose config --format json |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["services"]["prefect"]["image"])')
+  echo "the Prefect server runs $orchestrator: it adds 0 MB"
 fi
 for img in "$@"; do
   printf '%-34s %8.1f MB\n' "$img" "$(docker image inspect -f '{{.Size}}' "$img" | awk '{print $1/1e6}')"

@@ -38,7 +38,7 @@ elapsed() { python3 -c "import sys; print('%.1f' % (float(sys.argv[2]) - float(s
 run_up() { local t0; t0=$(now); "$mlforge" up "${skip[@]}" "$@" >/dev/null 2>&1; predict; elapsed "$t0" "$(now)"; }
 
 if [ "$cold" = 1 ]; then
-  for img in mlflow serve jobs prefect; do
+  for img in mlflow serve jobs; do
     docker images --format '{{.Repository}}:{{.Tag}}' "$name-$img" | xargs -r docker rmi -f >/dev/null 2>&1 || true
   done
   docker builder prune --all --force >/dev/null 2>&1

@@ -139,7 +139,7 @@ func TestTaxiStackThroughMlforge(t *testing.T) {
 		Reused []string `json:"reused"`
 	}](t, changed.out)
 	if changed.code != 0 || strings.Join(third.Built, ",") != name+"-jobs:latest,"+name+"-serve:latest" ||
-		strings.Join(third.Reused, ",") != name+"-mlflow:latest,"+name+"-prefect:latest" {
+		strings.Join(third.Reused, ",") != name+"-mlflow:latest" {
 		t.Errorf("after a code change: exit %d, built %v, reused %v", changed.code, third.Built, third.Reused)
 	}
 	after := containerIDs(t, name)

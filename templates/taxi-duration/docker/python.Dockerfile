@@ -11,8 +11,9 @@
 #               serve's versions: a model pickled by train loads in serve)
 #   jobs        + the code and the sample data: train, monitor, replay, the
 #               Prefect worker and the alert bridge
-#   prefect     the Prefect server: jobs-deps already holds the worker's Prefect
-#   mlflow      + the MLflow server and its backends' drivers (requirements/mlflow.txt)
+#   mlflow      + the MLflow server and its backends' drivers (requirements/mlflow.txt);
+#               the Prefect server runs this image too (jobs-deps holds the
+#               worker's Prefect, which is all the server needs)
 #
 # The base image is a build argument, so air-gapped builds can point at a mirror.
 ARG BASE_IMAGE=python:3.11-slim
@@ -56,25 +57,24 @@ ENV PYTHONPATH=/app/src
 USER app
 CMD ["python", "-m", "taxi_duration.train"]
 
-# SQLite on the prefect volume by default; PostgreSQL when
-# PREFECT_API_DATABASE_CONNECTION_URL names one (prefect_server.py creates
-# the database on the first start). The server copies its UI into a
-# writable folder at start: not the read-only site-packages, not the volume.
-FROM jobs-deps AS prefect
-RUN mkdir -p /prefect /opt/prefect-ui && chown -R app:app /prefect /opt/prefect-ui
-COPY docker/prefect_server.py /usr/local/lib/prefect_server.py
-USER app
-ENV PREFECT_HOME=/prefect PREFECT_UI_STATIC_DIRECTORY=/opt/prefect-ui
-WORKDIR /prefect
-EXPOSE 4200
-CMD ["python", "/usr/local/lib/prefect_server.py"]
-
 # --no-deps: mlflow.txt is the whole lock, less what the server never
 # imports (see requirements/mlflow-server.txt); jobs-deps has the rest.
+#
+# The Prefect server (the compose file's prefect service) runs this image
+# rather than one of its own: an image of its own held no more bytes, but
+# the build exported the shared package layers twice at once (once for it,
+# once for jobs), 9 CPU-seconds of a cold build; and it is not the jobs
+# image, which a code change replaces (the orchestrator would restart
+# with every change to src/). Its database is SQLite on the prefect volume
+# by default, PostgreSQL when PREFECT_API_DATABASE_CONNECTION_URL names one
+# (prefect_server.py creates the database on the first start); it copies
+# its UI into a writable folder at start: not the read-only site-packages,
+# not the volume.
 FROM jobs-deps AS mlflow
 COPY requirements/mlflow.txt /tmp/req/mlflow.txt
 RUN --mount=from=uv,source=/opt/uv,target=/opt/uv sh /usr/local/lib/install-packages.sh --no-deps -r /tmp/req/mlflow.txt
-RUN mkdir -p /mlflow/artifacts && chown -R app:app /mlflow
+COPY docker/prefect_server.py /usr/local/lib/prefect_server.py
+RUN mkdir -p /mlflow/artifacts /prefect /opt/prefect-ui && chown -R app:app /mlflow /prefect /opt/prefect-ui
 USER app
 WORKDIR /mlflow
-EXPOSE 5000
+EXPOSE 5000 4200
