@@ -128,7 +128,8 @@ func TestInitTaxiTemplate(t *testing.T) {
 		t.Errorf("project %q, skipped %+v", cfg.Project, p.Skipped)
 	}
 	if !strings.Contains(string(p.YAML), "role: dashboard  # image grafana/grafana:11.3.0") ||
-		!strings.Contains(string(p.YAML), "role: tracking  # image taxi-mlflow:latest") {
+		!strings.Contains(string(p.YAML), "role: tracking  # command mlflow server") ||
+		!strings.Contains(string(p.YAML), "role: orchestrator  # service name prefect (its image taxi-mlflow:latest is shared)") {
 		t.Errorf("what the roles were guessed from is not shown:\n%s", p.YAML)
 	}
 }

@@ -21,28 +21,59 @@ var wellKnown = []struct {
 	{[]string{"prefect"}, "orchestrator", "Prefect UI"},
 }
 
-// guessRole returns the role of a service from its image (the well-known
-// images by name, such as prom/prometheus:v2.55.1 or ghcr.io/mlflow/mlflow,
-// and built images named after them, such as taxi-mlflow) or its command
-// (mlflow server), with what it was guessed from.
-func guessRole(s service) (role, title, reason string) {
-	repo := s.Image
+// guessRole returns the role of a service, with what it was guessed from:
+// its command (mlflow server, prefect server start), its image (the
+// well-known images by name, such as prom/prometheus:v2.55.1 or
+// ghcr.io/mlflow/mlflow, and built images named after them, such as
+// taxi-mlflow) or its own name. An image that other services of the file
+// run too is named after one of them at most, so for such a service its
+// own name comes before the image: a Prefect server that runs the MLflow
+// server's image is the orchestrator.
+func guessRole(s service, sharedImage bool) (role, title, reason string) {
+	if len(s.Command) >= 2 && s.Command[0] == "mlflow" && (s.Command[1] == "server" || s.Command[1] == "ui") {
+		return "tracking", "MLflow UI", "command mlflow " + s.Command[1]
+	}
+	if len(s.Command) >= 3 && s.Command[0] == "prefect" && s.Command[1] == "server" && s.Command[2] == "start" {
+		return "orchestrator", "Prefect UI", "command prefect server start"
+	}
+	byImage := func() (string, string, string) {
+		if k := wellKnownName(imageRepo(s.Image)); k >= 0 {
+			return wellKnown[k].role, wellKnown[k].title, "image " + s.Image
+		}
+		return "", "", ""
+	}
+	if !sharedImage {
+		return byImage()
+	}
+	if k := wellKnownName(s.Name); k >= 0 {
+		return wellKnown[k].role, wellKnown[k].title, "service name " + s.Name + " (its image " + s.Image + " is shared)"
+	}
+	return byImage()
+}
+
+// imageRepo is the last path element of an image reference, without tag
+// or digest.
+func imageRepo(image string) string {
+	repo := image
 	if i := strings.LastIndex(repo, "/"); i >= 0 {
 		repo = repo[i+1:]
 	}
 	repo, _, _ = strings.Cut(repo, "@")
 	repo, _, _ = strings.Cut(repo, ":")
-	for _, k := range wellKnown {
+	return repo
+}
+
+// wellKnownName returns the index in wellKnown of a name that is, or ends
+// in -NAME or _NAME, one of its names, and -1 when none is.
+func wellKnownName(name string) int {
+	for i, k := range wellKnown {
 		for _, n := range k.names {
-			if repo == n || strings.HasSuffix(repo, "-"+n) || strings.HasSuffix(repo, "_"+n) {
-				return k.role, k.title, "image " + s.Image
+			if name == n || strings.HasSuffix(name, "-"+n) || strings.HasSuffix(name, "_"+n) {
+				return i
 			}
 		}
 	}
-	if len(s.Command) >= 2 && s.Command[0] == "mlflow" && (s.Command[1] == "server" || s.Command[1] == "ui") {
-		return "tracking", "MLflow UI", "command mlflow " + s.Command[1]
-	}
-	return "", "", ""
+	return -1
 }
 
 // probeURL finds the URL an HTTP health check asks: curl, wget or a
@@ -115,13 +146,20 @@ func mapServices(p *Plan, m *model) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	runners := map[string]int{} // services per image, jobs included
+	for _, s := range m.services {
+		if s.Image != "" {
+			runners[s.Image]++
+		}
+	}
 	for _, name := range names {
 		s := m.services[name]
+		s.Name = name
 		if reason := jobReason(s); reason != "" {
 			p.Jobs = append(p.Jobs, Job{Name: name, Service: name, Reason: reason})
 			continue
 		}
-		role, title, why := guessRole(s)
+		role, title, why := guessRole(s, runners[s.Image] > 1)
 		port := s.PublishedPort()
 		if role == "" && port == 0 {
 			p.Skipped = append(p.Skipped, Skipped{Name: name, Reason: "no published port and no well-known image: compose runs it, mlforge needs nothing about it"})

@@ -10,25 +10,36 @@ import (
 
 func TestGuessRole(t *testing.T) {
 	for _, tc := range []struct {
-		image   string
-		command []string
-		role    string
+		name, image string
+		command     []string
+		shared      bool // other services of the file run the image too
+		role        string
 	}{
-		{"ghcr.io/mlflow/mlflow:v2.21.0", nil, "tracking"},
-		{"taxi-mlflow:latest", nil, "tracking"},
-		{"python:3.11-slim", []string{"mlflow", "server", "--host", "0.0.0.0"}, "tracking"},
-		{"prom/prometheus:v2.55.1", nil, "metrics"},
-		{"bitnami/prometheus", nil, "metrics"},
-		{"prom/pushgateway:v1.10.0", nil, "pushgateway"},
-		{"grafana/grafana:11.3.0", nil, "dashboard"},
-		{"grafana/grafana-oss@sha256:abcd", nil, "dashboard"},
-		{"postgres:16", nil, ""},
-		{"shop-web_app", nil, ""},
-		{"prometheus-exporter:1", nil, ""},
+		{"tracking", "ghcr.io/mlflow/mlflow:v2.21.0", nil, false, "tracking"},
+		{"tracking", "taxi-mlflow:latest", nil, false, "tracking"},
+		{"tracking", "python:3.11-slim", []string{"mlflow", "server", "--host", "0.0.0.0"}, false, "tracking"},
+		{"metrics", "prom/prometheus:v2.55.1", nil, false, "metrics"},
+		{"metrics", "bitnami/prometheus", nil, false, "metrics"},
+		{"gw", "prom/pushgateway:v1.10.0", nil, false, "pushgateway"},
+		{"dash", "grafana/grafana:11.3.0", nil, false, "dashboard"},
+		{"dash", "grafana/grafana-oss@sha256:abcd", nil, false, "dashboard"},
+		{"db", "postgres:16", nil, false, ""},
+		{"web", "shop-web_app", nil, false, ""},
+		{"exporter", "prometheus-exporter:1", nil, false, ""},
+		// The command says more than the image.
+		{"flows", "taxi-mlflow:latest", []string{"prefect", "server", "start"}, false, "orchestrator"},
+		// A shared image is named after one of its services at most: the
+		// service's own name comes first, the image when the name says nothing.
+		{"prefect", "taxi-mlflow:latest", []string{"python", "/usr/local/lib/prefect_server.py"}, true, "orchestrator"},
+		{"mlflow", "taxi-mlflow:latest", nil, true, "tracking"},
+		{"ui", "taxi-mlflow:latest", nil, true, "tracking"},
+		{"worker", "taxi-jobs:latest", nil, true, ""},
+		// Unshared, the image decides, whatever the service is called.
+		{"prefect", "taxi-mlflow:latest", nil, false, "tracking"},
 	} {
-		s := service{Service: stack.Service{Image: tc.image}, Command: tc.command}
-		if role, _, _ := guessRole(s); role != tc.role {
-			t.Errorf("guessRole(%s %v) = %q, want %q", tc.image, tc.command, role, tc.role)
+		s := service{Service: stack.Service{Name: tc.name, Image: tc.image}, Command: tc.command}
+		if role, _, _ := guessRole(s, tc.shared); role != tc.role {
+			t.Errorf("guessRole(%s: %s %v, shared %v) = %q, want %q", tc.name, tc.image, tc.command, tc.shared, role, tc.role)
 		}
 	}
 }

@@ -25,8 +25,9 @@ func newInitCmd(f *Factory) *cobra.Command {
 		Long: `Read the compose project in this directory through compose itself and
 propose an mlforge.yaml: its services with their published ports, health
 checks (from the compose healthcheck where it probes HTTP) and roles guessed
-from well-known images (MLflow, Prometheus, Grafana, Pushgateway), and its
-one-shot services as jobs. The proposal is shown and confirmed on a
+from well-known images and commands (MLflow, Prometheus, Grafana,
+Pushgateway, Prefect; from a service's own name when other services run its
+image too), and its one-shot services as jobs. The proposal is shown and confirmed on a
 terminal (--yes takes it as is). Nothing else is added, and an existing
 mlforge.yaml is never overwritten.`,
 		Args: noArgs,
