@@ -49,7 +49,7 @@ func TestDevcontainerUpThenPredict(t *testing.T) {
 
 	before := vscImages(t)
 	t.Cleanup(func() {
-		exec.Command(cli, "exec", "--workspace-folder", dir, "mlforge", "down", "--volumes", "--yes").Run()
+		cli.command(context.Background(), "exec", "--workspace-folder", dir, "mlforge", "down", "--volumes", "--yes").Run()
 		removeContainers(t, dir)
 		removeNewVSCImages(t, before)
 		removeImages(t, name)
@@ -57,7 +57,7 @@ func TestDevcontainerUpThenPredict(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
 	defer cancel()
 	start := time.Now()
-	up := exec.CommandContext(ctx, cli, "up", "--workspace-folder", dir, "--remove-existing-container")
+	up := cli.command(ctx, "up", "--workspace-folder", dir, "--remove-existing-container")
 	out, err := up.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), `"outcome":"success"`) {
 		t.Fatalf("devcontainer up: %v\n%s", err, tail(string(out), 60))
@@ -67,7 +67,7 @@ func TestDevcontainerUpThenPredict(t *testing.T) {
 		t.Errorf("the Feature's start-up check did not find the Docker engine:\n%s", tail(string(out), 30))
 	}
 	inside := func(args ...string) (string, error) {
-		cmd := exec.CommandContext(ctx, cli, append([]string{"exec", "--workspace-folder", dir}, args...)...)
+		cmd := cli.command(ctx, append([]string{"exec", "--workspace-folder", dir}, args...)...)
 		b, err := cmd.CombinedOutput()
 		return string(b), err
 	}
