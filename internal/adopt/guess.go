@@ -36,19 +36,19 @@ func guessRole(s service, sharedImage bool) (role, title, reason string) {
 	if len(s.Command) >= 3 && s.Command[0] == "prefect" && s.Command[1] == "server" && s.Command[2] == "start" {
 		return "orchestrator", "Prefect UI", "command prefect server start"
 	}
-	byImage := func() (string, string, string) {
-		if k := wellKnownName(imageRepo(s.Image)); k >= 0 {
-			return wellKnown[k].role, wellKnown[k].title, "image " + s.Image
+	// The names that may be a well-known one, in the order they are asked.
+	type clue struct{ name, reason string }
+	image := clue{imageRepo(s.Image), "image " + s.Image}
+	clues := []clue{image}
+	if sharedImage {
+		clues = []clue{{s.Name, "service name " + s.Name + " (its image " + s.Image + " is shared)"}, image}
+	}
+	for _, c := range clues {
+		if k := wellKnownName(c.name); k >= 0 {
+			return wellKnown[k].role, wellKnown[k].title, c.reason
 		}
-		return "", "", ""
 	}
-	if !sharedImage {
-		return byImage()
-	}
-	if k := wellKnownName(s.Name); k >= 0 {
-		return wellKnown[k].role, wellKnown[k].title, "service name " + s.Name + " (its image " + s.Image + " is shared)"
-	}
-	return byImage()
+	return "", "", ""
 }
 
 // imageRepo is the last path element of an image reference, without tag
