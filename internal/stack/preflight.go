@@ -41,6 +41,9 @@ type Preflight struct {
 	LocalDisk bool
 	// Host names a remote host (user@addr:port) for the hints; "" here.
 	Host string
+	// StartWait bounds the wait for a starting container of the project
+	// to list a port it holds (10 s when zero).
+	StartWait time.Duration
 }
 
 func (p *Preflight) String() string { return "preflight" }
@@ -72,7 +75,11 @@ func (p *Preflight) Run(ctx context.Context, r pipeline.Reporter) error {
 		}
 	}
 	r.Update("ports")
-	return checkPorts(ctx, p.Compose, p.Ports)
+	wait := p.StartWait
+	if wait == 0 {
+		wait = 10 * time.Second
+	}
+	return checkPorts(ctx, p.Compose, p.Ports, wait)
 }
 
 // withBootstrapHint points a remote host's Docker problems at bootstrap
@@ -129,32 +136,67 @@ func versionAtLeast(v string, min [3]int) bool {
 }
 
 // checkPorts fails for a configured port that something other than this
-// project's own containers holds.
-func checkPorts(ctx context.Context, c Compose, claims []PortClaim) error {
-	var ours map[int]bool
+// project's own containers holds. A container of the claiming service that
+// is starting (created, or restarting) holds its port before it lists it:
+// the check waits up to wait for it to list the port or stop, so an up run
+// right after one that was killed mid-start does not blame its own stack.
+func checkPorts(ctx context.Context, c Compose, claims []PortClaim, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
 	for _, cl := range claims {
-		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(cl.Port)))
-		if err == nil {
-			l.Close()
+		if !portHeld(cl.Port) {
 			continue
 		}
-		if ours == nil {
-			ours = map[int]bool{}
-			if list, perr := PS(ctx, c); perr == nil {
-				for _, ct := range list {
-					for _, p := range ct.Publishers {
-						ours[p.PublishedPort] = true
-					}
-				}
+		for {
+			published, starting := portOwner(ctx, c, cl)
+			if published {
+				break
+			}
+			if !starting || time.Now().After(deadline) {
+				return errs.WithHint(fmt.Errorf("port %d for service %s is already in use on 127.0.0.1", cl.Port, cl.Service),
+					fmt.Sprintf("change %s in mlforge.yaml, or stop what listens on it (%s)", cl.Key, portUser(cl.Port)))
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(portPoll):
 			}
 		}
-		if ours[cl.Port] {
-			continue
-		}
-		return errs.WithHint(fmt.Errorf("port %d for service %s is already in use on 127.0.0.1", cl.Port, cl.Service),
-			fmt.Sprintf("change %s in mlforge.yaml, or stop what listens on it (%s)", cl.Key, portUser(cl.Port)))
 	}
 	return nil
+}
+
+// portPoll is how often checkPorts looks again at a starting container.
+const portPoll = 200 * time.Millisecond
+
+// portHeld reports whether something listens on port on 127.0.0.1.
+func portHeld(port int) bool {
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return true
+	}
+	l.Close()
+	return false
+}
+
+// portOwner says whether one of the project's containers publishes the
+// claimed port, and whether a container of the claiming service is
+// starting (it may hold the port without listing it yet).
+func portOwner(ctx context.Context, c Compose, cl PortClaim) (published, starting bool) {
+	list, err := PS(ctx, c)
+	if err != nil {
+		return false, false
+	}
+	for _, ct := range list {
+		for _, p := range ct.Publishers {
+			if p.PublishedPort == cl.Port {
+				return true, false
+			}
+		}
+		if ct.Service == cl.Service && (ct.State == "created" || ct.State == "restarting") {
+			starting = true
+		}
+	}
+	return false, starting
 }
 
 // portUser names the process on a port when /proc tells (best effort).

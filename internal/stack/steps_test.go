@@ -312,3 +312,52 @@ func TestEnsureModelTrainsOnlyWithoutTheAlias(t *testing.T) {
 		}
 	}
 }
+
+// A held port is the project's own when one of its containers publishes
+// it, or becomes so while a container of the claiming service starts (it
+// holds the port before it lists it); anything else is refused.
+func TestPreflightPortOfTheProject(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	running := fmt.Sprintf(`{"Service":"serve","State":"running","Publishers":[{"URL":"127.0.0.1","TargetPort":8000,"PublishedPort":%d}]}`, port)
+	for _, tc := range []struct {
+		name string
+		ps   []string // what successive `compose ps` calls print; the last repeats
+		ok   bool
+	}{
+		{"published by the service", []string{running}, true},
+		{"starting, then published", []string{`{"Service":"serve","State":"created"}`, `{"Service":"serve","State":"created"}`, running}, true},
+		{"restarting, then published", []string{`{"Service":"serve","State":"restarting"}`, running}, true},
+		{"starting and never published", []string{`{"Service":"serve","State":"created"}`}, false},
+		{"another service starting", []string{`{"Service":"ticker","State":"created"}`}, false},
+		{"the service exited", []string{`{"Service":"serve","State":"exited","ExitCode":1}`}, false},
+		{"no container", []string{""}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			calls := 0
+			compose := &fakeCompose{handlers: map[string]func([]string, io.Writer, io.Writer) error{
+				"version": func(_ []string, out, _ io.Writer) error { fmt.Fprintln(out, "2.40.3"); return nil },
+				"ps": func(_ []string, out, _ io.Writer) error {
+					fmt.Fprintln(out, tc.ps[min(calls, len(tc.ps)-1)])
+					calls++
+					return nil
+				},
+			}}
+			err := (&Preflight{Engine: &fakeEngine{}, Compose: compose, StartWait: 500 * time.Millisecond,
+				Ports: []PortClaim{{Port: port, Service: "serve", Key: "services.serve.port"}}}).Run(context.Background(), &recorder{})
+			if tc.ok && err != nil {
+				t.Errorf("refused: %v", err)
+			}
+			if !tc.ok && (err == nil || err.Error() != fmt.Sprintf("port %d for service serve is already in use on 127.0.0.1", port)) {
+				t.Errorf("err = %v, want the port refused", err)
+			}
+			if want := len(tc.ps); !strings.Contains(tc.name, "never") && calls != want {
+				t.Errorf("compose ps ran %d times, want %d", calls, want)
+			}
+		})
+	}
+}
