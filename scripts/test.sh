@@ -27,8 +27,10 @@ go vet ./...
 
 step "go test"
 log=$(mktemp)
+events=$(mktemp)
 status=0
-go test -count=1 -timeout 70m -v ./... >"$log" 2>&1 || status=$?
+go test -count=1 -timeout 70m -json ./... >"$events" 2>&1 || status=$?
+failures=$(python3 scripts/gotest-report.py "$events" "$log")
 grep -E '^(ok|FAIL|panic:)|--- (FAIL|SKIP)|^\s+[a-zA-Z0-9_]+\.go:[0-9]+:' "$log" || true
 passed=$(grep -cE '^\s*--- PASS' "$log" || true)
 failed=$(grep -cE '^\s*--- FAIL' "$log" || true)
@@ -36,9 +38,10 @@ skipped=$(grep -cE '^\s*--- SKIP' "$log" || true)
 if [ "$status" -ne 0 ]; then
   echo "--- go test failed (exit $status); last lines of the log:" >&2
   tail -n 80 "$log" >&2
+  echo "$failures" >&2
 fi
 echo "gotest: ${passed} passed, ${failed} failed, ${skipped} skipped"
-rm -f "$log"
+rm -f "$log" "$events"
 [ "$status" -eq 0 ] || exit "$status"
 
 # Every check under scripts/ci; pytest's own summary lines are counted too.
