@@ -14,6 +14,10 @@ func (e images) Info(context.Context) (stack.EngineInfo, error)        { return 
 func (e images) ImageID(_ context.Context, ref string) (string, error) { return e[ref], nil }
 func (e images) Tag(context.Context, string, string) error             { return nil }
 func (e images) HealthLog(context.Context, string) ([]string, error)   { return nil, nil }
+func (e images) Images(context.Context, string) ([]stack.ImageNames, error) {
+	return nil, nil
+}
+func (e images) Untag(context.Context, string) error { return nil }
 
 // The start record a host's no-op up compares: on a host it changes with
 // the project's copy there and with the deployment settings, as it does

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
@@ -26,6 +27,18 @@ type Engine interface {
 	Tag(ctx context.Context, src, target string) error
 	// HealthLog returns the last health-check outputs of a container.
 	HealthLog(ctx context.Context, container string) ([]string, error)
+	// Images lists the images named in repo (any tag), with those names.
+	Images(ctx context.Context, repo string) ([]ImageNames, error)
+	// Untag removes the name ref. An image goes with its last name, unless
+	// a container uses it: then the name stays, and that is no error.
+	Untag(ctx context.Context, ref string) error
+}
+
+// ImageNames is an image with its names in one repository.
+type ImageNames struct {
+	ID      string
+	Names   []string // repo:tag
+	Created time.Time
 }
 
 // EngineInfo describes the engine.
@@ -155,6 +168,36 @@ func (e *MobyEngine) ImageID(ctx context.Context, ref string) (string, error) {
 // Tag implements Engine.
 func (e *MobyEngine) Tag(ctx context.Context, src, target string) error {
 	_, err := e.c.ImageTag(ctx, client.ImageTagOptions{Source: src, Target: target})
+	return err
+}
+
+// Images implements Engine.
+func (e *MobyEngine) Images(ctx context.Context, repo string) ([]ImageNames, error) {
+	res, err := e.c.ImageList(ctx, client.ImageListOptions{Filters: client.Filters{}.Add("reference", repo)})
+	if err != nil {
+		return nil, err
+	}
+	var out []ImageNames
+	for _, img := range res.Items {
+		in := ImageNames{ID: img.ID, Created: time.Unix(img.Created, 0)}
+		for _, name := range img.RepoTags {
+			if strings.HasPrefix(name, repo+":") {
+				in.Names = append(in.Names, name)
+			}
+		}
+		if len(in.Names) > 0 {
+			out = append(out, in)
+		}
+	}
+	return out, nil
+}
+
+// Untag implements Engine.
+func (e *MobyEngine) Untag(ctx context.Context, ref string) error {
+	_, err := e.c.ImageRemove(ctx, ref, client.ImageRemoveOptions{PruneChildren: true})
+	if cerrdefs.IsConflict(err) || cerrdefs.IsNotFound(err) {
+		return nil
+	}
 	return err
 }
 

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // fakeCompose answers compose invocations from a table of handlers keyed by
@@ -54,6 +56,54 @@ type fakeEngine struct {
 	tags    []string
 	infoErr error
 	health  []string
+	// created is each image's creation time, by ID (zero when absent).
+	created map[string]time.Time
+	// inUse are image IDs a container runs: their last name stays.
+	inUse map[string]bool
+	// listed counts calls of Images.
+	listed int
+}
+
+func (e *fakeEngine) Images(ctx context.Context, repo string) ([]ImageNames, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.listed++
+	byID := map[string]*ImageNames{}
+	for ref, id := range e.images {
+		if !strings.HasPrefix(ref, repo+":") {
+			continue
+		}
+		if byID[id] == nil {
+			byID[id] = &ImageNames{ID: id, Created: e.created[id]}
+		}
+		byID[id].Names = append(byID[id].Names, ref)
+	}
+	var out []ImageNames
+	for _, img := range byID {
+		sort.Strings(img.Names)
+		out = append(out, *img)
+	}
+	return out, nil
+}
+
+func (e *fakeEngine) Untag(ctx context.Context, ref string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	id, ok := e.images[ref]
+	if !ok {
+		return nil
+	}
+	names := 0
+	for _, other := range e.images {
+		if other == id {
+			names++
+		}
+	}
+	if names == 1 && e.inUse[id] {
+		return nil
+	}
+	delete(e.images, ref)
+	return nil
 }
 
 func (e *fakeEngine) Info(ctx context.Context) (EngineInfo, error) {

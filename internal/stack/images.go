@@ -12,7 +12,8 @@ import (
 
 // BuildImages builds the images whose content changed. Every built image is
 // also tagged <repo>:c-<content hash> and <repo>:g-<git commit>; an image
-// whose content tag exists is reused without a build.
+// whose content tag exists is reused without a build. After a build, the
+// builds of that image older than the KeptBuilds newest lose those tags.
 type BuildImages struct {
 	Engine  Engine
 	Compose Compose
@@ -77,7 +78,21 @@ func (b *BuildImages) Run(ctx context.Context, r pipeline.Reporter) error {
 			}
 		}
 	}
-	r.Update(fmt.Sprintf("%d built, %d unchanged", len(b.Built), len(b.Reused)))
+	// Each build leaves the one before it tagged; past KeptBuilds they go
+	// (a template or dependency change leaves about a gigabyte behind).
+	dropped := 0
+	for _, j := range build {
+		n, err := dropOldBuilds(ctx, b.Engine, repo(j.ref), j.ref)
+		if err != nil {
+			r.Println(fmt.Sprintf("   warning: old builds of %s stay: %v", repo(j.ref), err))
+		}
+		dropped += n
+	}
+	msg := fmt.Sprintf("%d built, %d unchanged", len(b.Built), len(b.Reused))
+	if dropped > 0 {
+		msg += fmt.Sprintf(", %d older builds removed", dropped)
+	}
+	r.Update(msg)
 	return nil
 }
 
