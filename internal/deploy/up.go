@@ -58,7 +58,7 @@ func Up(ctx context.Context, t *Target, opts UpOptions, st pipeline.Status) (*Re
 func (r *run) steps() []pipeline.Step {
 	local := []pipeline.Step{preflight{r}, readCompose{r}, build{r}, start{r}, serveModel{r}, healthy{r}}
 	remote := []pipeline.Step{connect{r}, bootstrapHost{r}, preflight{r}, readCompose{r}, build{r}, ship{r},
-		syncProject{r}, writeSettings{r}, start{r}, serveModel{r}, healthy{r}}
+		syncProject{r}, writeSettings{r}, start{r}, serveModel{r}, healthy{r}, dropReplaced{r}}
 	if r.opts.BuildOnHost {
 		// The host builds from the synced project, so the files go first.
 		remote = []pipeline.Step{connect{r}, bootstrapHost{r}, preflight{r}, syncProject{r}, writeSettings{r},

@@ -20,13 +20,13 @@ func TestStepListsPerTarget(t *testing.T) {
 	}{
 		{Local, false, []string{"preflight", "read the compose file", "build images", "start services", "serve a model", "check health"}},
 		{SSH, false, []string{"connect to u@h:22", "Docker and Compose on the host", "preflight", "read the compose file", "build images",
-			"ship images", "sync the project", "deployment settings", "start services", "serve a model", "check health"}},
+			"ship images", "sync the project", "deployment settings", "start services", "serve a model", "check health", "remove replaced images"}},
 		{SSH, true, []string{"connect to u@h:22", "Docker and Compose on the host", "preflight", "sync the project", "deployment settings",
 			"read the compose file", "build images on the host", "start services", "serve a model", "check health"}},
 		{AWS, false, []string{"provision the infrastructure", "start the instance", "instance running", "SSH reachable with the pinned host key",
 			"cloud-init finished", "replace the first-boot host key", "Docker and Compose ready", "record the host key in the state", "connect to ubuntu@:22",
 			"Docker and Compose on the host", "idle stop", "preflight", "read the compose file", "build images", "ship images",
-			"sync the project", "deployment settings", "start services", "serve a model", "check health"}},
+			"sync the project", "deployment settings", "start services", "serve a model", "check health", "remove replaced images"}},
 	}
 	swarmSteps := []string{"read the compose file", "build images", "form the swarm", "label the nodes by role",
 		"remove hosts no longer listed", "ship images to 3 hosts", "sync the project", "deployment settings",

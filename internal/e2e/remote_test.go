@@ -132,6 +132,14 @@ func TestTaxiStackOnSSHHost(t *testing.T) {
 		t.Errorf("a one-line change shipped %d bytes (first deploy: %d): layers the host has were sent again", third.ShippedBytes, res.ShippedBytes)
 	}
 	t.Logf("one-line change shipped %d bytes (full first deploy %d)", third.ShippedBytes, res.ShippedBytes)
+	// The images the change replaced are gone from the host; the no-op
+	// up before it had nothing to remove.
+	if left := strings.Fields(host.Exec(t, "docker images --quiet --filter dangling=true --filter label=com.docker.compose.project="+name)); len(left) != 0 {
+		t.Errorf("replaced images left on the host: %v", left)
+	}
+	if !strings.Contains(changed.errOut, " ✓ remove replaced images") || !strings.Contains(again.errOut, " - remove replaced images (nothing shipped)") {
+		t.Errorf("remove replaced images: not run after the change, or run after the no-op:\n%s\n%s", changed.errOut, again.errOut)
+	}
 
 	if r := mlforge(t, dir, nil, append([]string{"down"}, target...)...); r.code != 0 {
 		t.Error("down on the host failed")
