@@ -142,12 +142,18 @@ func versionAtLeast(v string, min [3]int) bool {
 // right after one that was killed mid-start does not blame its own stack.
 func checkPorts(ctx context.Context, c Compose, claims []PortClaim, wait time.Duration) error {
 	deadline := time.Now().Add(wait)
+	var list []Container // the project's containers, listed once unless one is starting
+	listed := false
 	for _, cl := range claims {
 		if !portHeld(cl.Port) {
 			continue
 		}
 		for {
-			published, starting := portOwner(ctx, c, cl)
+			if !listed {
+				list, _ = PS(ctx, c) // unlisted, a held port is refused below
+				listed = true
+			}
+			published, starting := portOwner(list, cl)
 			if published {
 				break
 			}
@@ -160,6 +166,7 @@ func checkPorts(ctx context.Context, c Compose, claims []PortClaim, wait time.Du
 				return ctx.Err()
 			case <-time.After(portPoll):
 			}
+			listed = false
 		}
 	}
 	return nil
@@ -181,11 +188,7 @@ func portHeld(port int) bool {
 // portOwner says whether one of the project's containers publishes the
 // claimed port, and whether a container of the claiming service is
 // starting (it may hold the port without listing it yet).
-func portOwner(ctx context.Context, c Compose, cl PortClaim) (published, starting bool) {
-	list, err := PS(ctx, c)
-	if err != nil {
-		return false, false
-	}
+func portOwner(list []Container, cl PortClaim) (published, starting bool) {
 	for _, ct := range list {
 		for _, p := range ct.Publishers {
 			if p.PublishedPort == cl.Port {

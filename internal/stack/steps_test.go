@@ -361,3 +361,32 @@ func TestPreflightPortOfTheProject(t *testing.T) {
 		})
 	}
 }
+
+// Ports the running stack holds (every up after the first) cost one
+// listing of its containers, however many there are.
+func TestPreflightListsContainersOnce(t *testing.T) {
+	var claims []PortClaim
+	var ps []string
+	for _, svc := range []string{"serve", "mlflow", "prometheus"} {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		port := l.Addr().(*net.TCPAddr).Port
+		claims = append(claims, PortClaim{Port: port, Service: svc, Key: "services." + svc + ".port"})
+		ps = append(ps, fmt.Sprintf(`{"Service":%q,"State":"running","Publishers":[{"URL":"127.0.0.1","TargetPort":80,"PublishedPort":%d}]}`, svc, port))
+	}
+	calls := 0
+	compose := &fakeCompose{handlers: map[string]func([]string, io.Writer, io.Writer) error{
+		"version": func(_ []string, out, _ io.Writer) error { fmt.Fprintln(out, "2.40.3"); return nil },
+		"ps": func(_ []string, out, _ io.Writer) error {
+			calls++
+			fmt.Fprintln(out, strings.Join(ps, "\n"))
+			return nil
+		},
+	}}
+	if err := (&Preflight{Engine: &fakeEngine{}, Compose: compose, Ports: claims}).Run(context.Background(), &recorder{}); err != nil || calls != 1 {
+		t.Errorf("preflight: %v after %d listings, want none and 1", err, calls)
+	}
+}
