@@ -78,22 +78,27 @@ func (b *BuildImages) Run(ctx context.Context, r pipeline.Reporter) error {
 			}
 		}
 	}
-	// Each build leaves the one before it tagged; past KeptBuilds they go
-	// (a template or dependency change leaves about a gigabyte behind).
+	msg := fmt.Sprintf("%d built, %d unchanged", len(b.Built), len(b.Reused))
+	if dropped := b.dropOld(ctx, r, build); dropped > 0 {
+		msg += fmt.Sprintf(", %d older builds removed", dropped)
+	}
+	r.Update(msg)
+	return nil
+}
+
+// dropOld removes the builds of the images just built past KeptBuilds:
+// each build leaves the one before it tagged (a template or dependency
+// change leaves about a gigabyte behind). A failure is a warning.
+func (b *BuildImages) dropOld(ctx context.Context, r pipeline.Reporter, built []imageJob) int {
 	dropped := 0
-	for _, j := range build {
+	for _, j := range built {
 		n, err := dropOldBuilds(ctx, b.Engine, repo(j.ref), j.ref)
 		if err != nil {
 			r.Println(fmt.Sprintf("   warning: old builds of %s stay: %v", repo(j.ref), err))
 		}
 		dropped += n
 	}
-	msg := fmt.Sprintf("%d built, %d unchanged", len(b.Built), len(b.Reused))
-	if dropped > 0 {
-		msg += fmt.Sprintf(", %d older builds removed", dropped)
-	}
-	r.Update(msg)
-	return nil
+	return dropped
 }
 
 func (b *BuildImages) plan() ([]imageJob, error) {
